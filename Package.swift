@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "replrec",
+    products: [
+        .executable(name: "logtool", targets: ["logtool"]),
+        .library(name: "LogFormat", targets: ["LogFormat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        // System libraries: the compressors come from the distribution (liblz4-dev, libzstd-dev).
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        // CRC-32C with the SSE4.2 instruction where the CPU has it, a table otherwise.
+        .target(name: "CCRC32C"),
+
+        // The replication log: message model, frames, segments, writer, reader, follower, verifier.
+        .target(
+            name: "LogFormat",
+            dependencies: [
+                "CLZ4", "CZstd", "CCRC32C",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
+        // Command-line tools.
+        .executableTarget(
+            name: "logtool",
+            dependencies: [
+                "LogFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
+        .testTarget(
+            name: "LogFormatTests",
+            dependencies: [
+                "LogFormat",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
+            name: "logtoolTests",
+            dependencies: [
+                "logtool", "LogFormat",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,73 @@
+import Glibc
+import SystemPackage
+
+/// A log directory: the segment files in it, found by name.
+public struct LogDirectory: Sendable {
+    public let path: FilePath
+
+    public init(_ path: FilePath) { self.path = path }
+
+    /// The path of a segment's file.
+    public func path(of segment: SegmentName) -> FilePath { path.appending(segment.fileName) }
+
+    /// Whether the directory exists (`false` for a missing path). Throws ``LogError/Code/noLog``
+    /// when the path exists but is not a directory.
+    public func exists() throws -> Bool {
+        var info = stat()
+        guard stat(path.string, &info) == 0 else {
+            let error = Errno(rawValue: Glibc.errno)
+            if error == .noSuchFileOrDirectory { return false }
+            throw LogError.io("cannot stat the log directory", path: path.string, error)
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw LogError(.noLog, "not a directory", at: LogLocation(file: path.string))
+        }
+        return true
+    }
+
+    /// The segments present, in order. Names that are not segment names are ignored.
+    public func segments() throws -> [SegmentName] {
+        guard let dir = opendir(path.string) else {
+            let error = Errno(rawValue: Glibc.errno)
+            if error == .notDirectory {
+                throw LogError(.noLog, "not a directory", at: LogLocation(file: path.string))
+            }
+            if error == .noSuchFileOrDirectory {
+                throw LogError(.noLog, "no such directory", at: LogLocation(file: path.string))
+            }
+            throw LogError.io("cannot read the log directory", path: path.string, error)
+        }
+        defer { closedir(dir) }
+        var names: [SegmentName] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if let segment = SegmentName(fileName: name) { names.append(segment) }
+        }
+        return names.sorted()
+    }
+
+    /// Creates the directory (mode 0700) for a new log, or accepts an existing one that holds
+    /// no segment yet.
+    func createForWriting() throws {
+        if try exists() {
+            let present = try segments()
+            guard present.isEmpty else {
+                throw LogError(.misuse, "the directory already holds a log (\(present[0]))",
+                               at: LogLocation(file: path.string))
+            }
+            return
+        }
+        guard mkdir(path.string, 0o700) == 0 else {
+            throw LogError.io("cannot create the log directory", path: path.string, Errno(rawValue: Glibc.errno))
+        }
+    }
+
+    /// Makes the directory's entries durable (after a segment file is created).
+    func synchronize() throws {
+        let fd = try FileDescriptor.open(path, .readOnly, options: [.directory])
+        defer { try? fd.close() }
+        _ = fsync(fd.rawValue)
+    }
+}

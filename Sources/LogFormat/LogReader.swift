@@ -1,0 +1,112 @@
+import Glibc
+import SystemPackage
+
+/// Reads a log's messages in sequence order, with their payloads assembled, from any sequence
+/// number; offline (what is there) or following a log that is still being written.
+///
+/// ```swift
+/// let reader = LogReader(directory: "replog", mode: .follow)
+/// while let message = try reader.next() { … }   // returns nil after the END record
+/// ```
+public final class LogReader {
+    public let cursor: LogCursor
+    /// How long ``next()`` sleeps between looks at a log that has not grown.
+    public var pollInterval: Duration
+    /// How the log ended, once ``next()`` has returned `nil`.
+    public private(set) var outcome: LogCursor.Outcome?
+
+    private var collector: Collector
+
+    /// What ``nextAvailable()`` found.
+    public enum Availability: Hashable {
+        case message(Message)
+        /// (Follow mode) nothing new yet.
+        case waiting
+        case finished(LogCursor.Outcome)
+    }
+
+    public init(directory: FilePath, mode: LogCursor.Mode = .offline, from sequence: UInt64 = 1,
+                pollInterval: Duration = .milliseconds(2)) {
+        cursor = LogCursor(directory: directory, mode: mode, from: sequence > 1 ? sequence : nil)
+        collector = Collector(first: sequence)
+        self.pollInterval = pollInterval
+    }
+
+    /// The recording header, once the first segment has been read.
+    public var recording: RecordingHeader? { cursor.recording }
+
+    /// The next message, waiting for it in follow mode; `nil` at the end of the log
+    /// (``outcome`` says how it ended). Errors (torn tail, corruption, gap) are thrown when met,
+    /// after every message before them has been returned.
+    public func next() throws -> Message? {
+        while true {
+            switch try nextAvailable() {
+            case .message(let message): return message
+            case .finished: return nil
+            case .waiting: sleep(for: pollInterval)
+            }
+        }
+    }
+
+    /// The next message if one can be read now, without waiting.
+    public func nextAvailable() throws -> Availability {
+        while true {
+            if let message = collector.pop() { return .message(message) }
+            if let outcome { return .finished(outcome) }
+            switch try cursor.step(&collector) {
+            case .progressed: continue
+            case .waiting: return .waiting
+            case .finished(let outcome): self.outcome = outcome
+            }
+        }
+    }
+
+    private func sleep(for duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        nanosleep(&request, nil)
+    }
+
+    /// Turns visited messages into owned ``Message`` values, holding one back until its external
+    /// payload is complete.
+    private struct Collector: LogVisitor {
+        let first: UInt64
+        var queue: [Message] = []
+        var head = 0
+        var assembling: Message?
+
+        init(first: UInt64) { self.first = first }
+
+        mutating func pop() -> Message? {
+            guard head < queue.count else {
+                if head > 0 {
+                    queue.removeAll(keepingCapacity: true)
+                    head = 0
+                }
+                return nil
+            }
+            defer { head += 1 }
+            return queue[head]
+        }
+
+        mutating func message(_ view: MessageView) {
+            guard view.sequence >= first else { return }
+            if view.hasExternalPayload {
+                var message = Message(view)
+                message.payload.reserveCapacity(min(view.payloadSize, 64 << 20))
+                assembling = message
+            } else {
+                queue.append(Message(view))
+            }
+        }
+
+        mutating func payloadChunk(_ bytes: UnsafeRawBufferPointer, sequence: UInt64, isLast: Bool) {
+            guard assembling != nil else { return }
+            assembling!.payload.append(contentsOf: bytes)
+            if isLast {
+                queue.append(assembling!)
+                assembling = nil
+            }
+        }
+    }
+}

@@ -1,0 +1,266 @@
+import Glibc
+import SystemPackage
+
+/// Appends messages to a log directory: frames them, compresses them, checksums them, rolls and
+/// seals segments, and writes the END record.
+///
+/// Messages must arrive in sequence order, starting at 1, without gaps. Bytes once written are
+/// never rewritten, so a copy kept with `rsync --append-verify` stays valid. Not thread-safe:
+/// one writer, one thread (the recorder's drain loop).
+public final class LogWriter {
+    public let directory: LogDirectory
+    public let recordingID: RecordingID
+    public let options: Options
+    public private(set) var statistics = Statistics()
+    /// The sequence number the next message must carry.
+    public private(set) var nextSequence: UInt64 = 1
+
+    private let recording: RecordingHeader
+    private var file: FileDescriptor?
+    private var segment: SegmentName
+    private var segmentState = SegmentState()
+
+    // The messages frame being filled.
+    private let raw: UnsafeMutableRawBufferPointer
+    private var rawCount = 0
+    private var frameFirstSequence: UInt64 = 1
+    private var frameMessages: UInt32 = 0
+    private var encoder = MessageEncoder()
+
+    // One output buffer for a frame's header and stored payload, so a frame is one write().
+    private let output: UnsafeMutableRawBufferPointer
+    private let zstd = ZstdContexts()
+    private var lastSync = SystemClock.monotonicNanoseconds()
+
+    private struct SegmentState {
+        var size = 0
+        var messages: UInt64 = 0
+        var frames: UInt32 = 0
+        var rawBytes: UInt64 = 0
+        var index: [SegmentFooter.IndexEntry] = []
+        var lastIndexedOffset: Int?
+    }
+
+    /// Creates the log directory (0700; an existing empty one is accepted) and its first segment.
+    public init(directory path: FilePath, recording: RecordingHeader, options: Options = Options(),
+                recordingID: RecordingID = .random()) throws {
+        self.options = try options.validated()
+        self.directory = LogDirectory(path)
+        self.recording = recording
+        self.recordingID = recordingID
+        self.segment = SegmentName(number: 1, firstSequence: 1)
+        let rawCapacity = self.options.frameSize + MessageEncoding.maxEncodedHeader + self.options.inlinePayloadLimit
+        raw = .allocate(byteCount: rawCapacity, alignment: 16)
+        output = .allocate(byteCount: FrameHeader.size + max(
+            Codec.lz4.compressBound(rawCapacity), Codec.zstd.compressBound(rawCapacity), rawCapacity),
+            alignment: 16)
+        try directory.createForWriting()
+        try openSegment(SegmentHeader(recordingID: recordingID, segmentNumber: 1, codec: self.options.codec,
+                                      firstSequence: 1, recording: recording))
+    }
+
+    deinit {
+        if let file { try? file.close() }
+        raw.deallocate()
+        output.deallocate()
+    }
+
+    /// Appends one message; its sequence number must be ``nextSequence``.
+    public func append(_ message: Message) throws {
+        try message.payload.withUnsafeBytes { payload in
+            try append(sequence: message.sequence, process: message.process, thread: message.thread,
+                       kind: message.kind, resource: message.resource, result: message.result,
+                       errno: message.errno, payload: payload)
+        }
+    }
+
+    /// Appends one message from its fields, reading the payload in place (no copy before
+    /// compression).
+    public func append(sequence: UInt64, process: UInt32, thread: UInt32, kind: MessageKind,
+                       resource: UInt64, result: Int64, errno: Int32,
+                       payload: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws {
+        guard sequence == nextSequence else {
+            throw LogError(sequence > nextSequence ? .gap : .misuse,
+                           "message \(sequence) appended where \(nextSequence) was due",
+                           at: LogLocation(file: currentPath, segment: segment.number, sequence: sequence))
+        }
+        guard file != nil else { throw LogError(.misuse, "append after the log was closed") }
+        let external = payload.count > options.inlinePayloadLimit
+        let needed = MessageEncoding.maxEncodedHeader + (external ? 0 : payload.count)
+        if rawCount + needed > raw.count { try writeMessagesFrame() }
+        if frameMessages == 0 {
+            frameFirstSequence = sequence
+            encoder.startFrame()
+        }
+        let site = CallSite(process: process, thread: thread, kind: kind.rawValue, resource: resource)
+        rawCount = encoder.encode(site, result: result, errno: errno, payloadSize: payload.count,
+                                  inlinePayload: external ? nil : payload, into: raw.baseAddress!, at: rawCount)
+        frameMessages += 1
+        nextSequence += 1
+        if external {
+            try writeMessagesFrame(mayRoll: false)  // its payload frames go in the same segment
+            try writePayloadFrames(payload, sequence: sequence)
+            try rollIfFull()
+        } else if rawCount >= options.frameSize {
+            try writeMessagesFrame()
+        }
+    }
+
+    /// Writes the messages collected so far as a frame (readers and followers see them then).
+    public func flush() throws {
+        if frameMessages > 0 { try writeMessagesFrame() }
+    }
+
+    /// Ends the recording: flushes, writes the END record, seals the segment and closes it.
+    public func finish(exitStatus: Int32, signal: Int32 = 0) throws {
+        try flush()
+        let end = EndRecord(lastSequence: nextSequence - 1, exitStatus: exitStatus, signal: signal)
+        try end.encodedPayload().withUnsafeBytes { payload in
+            try writeFrame(.end, payload: payload, firstSequence: nextSequence, count: 0, codec: .none)
+        }
+        try sealAndClose()
+    }
+
+    /// Flushes and closes without an END record: the log stays "still open", as after a crash
+    /// at a frame boundary.
+    public func close() throws {
+        try flush()
+        if let file {
+            _ = fsync(file.rawValue)
+            try file.close()
+            self.file = nil
+        }
+    }
+
+    // MARK: Frames
+
+    private var currentPath: String { directory.path(of: segment).string }
+
+    private func writeMessagesFrame(mayRoll: Bool = true) throws {
+        let offset = segmentState.size
+        if segmentState.lastIndexedOffset.map({ offset - $0 >= options.indexInterval }) ?? true {
+            segmentState.index.append(.init(sequence: frameFirstSequence, offset: UInt64(offset)))
+            segmentState.lastIndexedOffset = offset
+        }
+        try writeFrame(.messages, payload: UnsafeRawBufferPointer(rebasing: raw[0..<rawCount]),
+                       firstSequence: frameFirstSequence, count: frameMessages, codec: options.codec)
+        segmentState.messages += UInt64(frameMessages)
+        statistics.messages += UInt64(frameMessages)
+        rawCount = 0
+        frameMessages = 0
+        if mayRoll { try rollIfFull() }
+    }
+
+    private func writePayloadFrames(_ payload: UnsafeRawBufferPointer, sequence: UInt64) throws {
+        var chunkIndex: UInt32 = 0
+        var start = 0
+        while start < payload.count {
+            let end = min(start + options.frameSize, payload.count)
+            try writeFrame(.payload, payload: UnsafeRawBufferPointer(rebasing: payload[start..<end]),
+                           firstSequence: sequence, count: chunkIndex, codec: options.codec)
+            start = end
+            chunkIndex += 1
+        }
+    }
+
+    private func writeFrame(_ type: FrameType, payload: UnsafeRawBufferPointer, firstSequence: UInt64,
+                            count: UInt32, codec: Codec) throws {
+        guard let file else { throw LogError(.misuse, "write after the log was closed") }
+        let body = UnsafeMutableRawBufferPointer(rebasing: output[FrameHeader.size...])
+        var stored = codec.compress(payload, into: body, zstdContext: zstd.compression)
+        let usedCodec: Codec = stored == nil ? .none : codec
+        if stored == nil {
+            if let source = payload.baseAddress { body.baseAddress!.copyMemory(from: source, byteCount: payload.count) }
+            stored = payload.count
+        }
+        let storedBytes = UnsafeRawBufferPointer(rebasing: body[0..<stored!])
+        let header = FrameHeader(type: type, codec: usedCodec, storedLength: stored!, rawLength: payload.count,
+                                 firstSequence: firstSequence, count: count,
+                                 payloadChecksum: CRC32C.checksum(storedBytes),
+                                 timestamp: SystemClock.realtimeNanoseconds())
+        header.encode(into: output)
+        let frame = UnsafeRawBufferPointer(rebasing: output[0..<header.totalLength])
+        do {
+            _ = try file.writeAll(frame)
+        } catch let error as Errno {
+            throw LogError.io("cannot write a frame", path: currentPath, error)
+        }
+        segmentState.size += header.totalLength
+        segmentState.frames += 1
+        segmentState.rawBytes += UInt64(payload.count)
+        statistics.frames += 1
+        statistics.rawBytes += UInt64(payload.count)
+        statistics.storedBytes += UInt64(header.totalLength)
+        try syncIfDue(file)
+    }
+
+    private func syncIfDue(_ file: FileDescriptor) throws {
+        switch options.durability {
+        case .none:
+            return
+        case .always:
+            break
+        case .interval(let milliseconds):
+            let now = SystemClock.monotonicNanoseconds()
+            guard now - lastSync >= UInt64(milliseconds) * 1_000_000 else { return }
+        }
+        guard fdatasync(file.rawValue) == 0 else {
+            throw LogError.io("fdatasync failed", path: currentPath, Errno(rawValue: Glibc.errno))
+        }
+        lastSync = SystemClock.monotonicNanoseconds()
+    }
+
+    // MARK: Segments
+
+    private func openSegment(_ header: SegmentHeader) throws {
+        segment = SegmentName(number: header.segmentNumber, firstSequence: header.firstSequence)
+        let path = directory.path(of: segment)
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                                         permissions: [.ownerRead, .ownerWrite])
+            let bytes = header.encoded()
+            _ = try fd.writeAll(bytes)
+            segmentState = SegmentState(size: bytes.count)
+            statistics.storedBytes += UInt64(bytes.count)
+        } catch let error as Errno {
+            throw LogError.io("cannot create a segment", path: path.string, error)
+        }
+        file = fd
+        statistics.segments += 1
+        if options.durability != .none { try directory.synchronize() }
+    }
+
+    private func writeFooter() throws {
+        let footer = SegmentFooter(
+            lastSequence: nextSequence - 1, messageCount: segmentState.messages,
+            frameCount: segmentState.frames, rawBytes: segmentState.rawBytes,
+            storedBytes: UInt64(segmentState.size), index: segmentState.index)
+        try footer.encodedPayload().withUnsafeBytes { payload in
+            try writeFrame(.footer, payload: payload, firstSequence: nextSequence, count: 0, codec: .none)
+        }
+    }
+
+    /// Writes the footer and closes the segment; returns the segment's final size.
+    @discardableResult
+    private func sealAndClose() throws -> Int {
+        try writeFooter()
+        let size = segmentState.size
+        guard let file else { return size }
+        if options.durability != .none, fsync(file.rawValue) != 0 {
+            throw LogError.io("fsync failed", path: currentPath, Errno(rawValue: Glibc.errno))
+        }
+        try file.close()
+        self.file = nil
+        return size
+    }
+
+    private func rollIfFull() throws {
+        guard segmentState.size >= options.segmentSize else { return }
+        let number = segment.number + 1
+        let sealedSize = try sealAndClose()
+        try openSegment(SegmentHeader(recordingID: recordingID, segmentNumber: number, codec: options.codec,
+                                      firstSequence: nextSequence, previousLastSequence: nextSequence - 1,
+                                      previousSize: UInt64(sealedSize)))
+    }
+}

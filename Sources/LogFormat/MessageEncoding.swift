@@ -1,0 +1,186 @@
+/// The compact encoding of messages inside a messages frame's raw payload.
+///
+/// Each message starts with a tag byte (see docs/log-format.md):
+///
+/// ```
+/// bits 0-3  call-site slot 0-14, or 15: literal call site follows
+///           (varint process, varint thread, varint kind, zig-zag varint resource delta)
+/// bit 4     result follows (zig-zag varint); absent means 0
+/// bit 5     errno follows (varint); absent means 0
+/// bit 6     inline payload follows (varint length, bytes)
+/// bit 7     external payload: varint length; the bytes are in the payload frames that follow.
+///           Only the frame's last message may have it.
+/// ```
+enum MessageEncoding {
+    static let resultFlag: UInt8 = 0x10
+    static let errnoFlag: UInt8 = 0x20
+    static let inlinePayloadFlag: UInt8 = 0x40
+    static let externalPayloadFlag: UInt8 = 0x80
+
+    /// The most bytes a message takes before its inline payload.
+    static let maxEncodedHeader = 1 + 5 + 5 + 3 + 10 + 10 + 5 + 10
+
+    @inline(__always)
+    static func putVarint(_ value: UInt64, _ base: UnsafeMutableRawPointer, _ position: inout Int) {
+        var v = value
+        while v >= 0x80 {
+            base.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: position, as: UInt8.self)
+            position += 1
+            v >>= 7
+        }
+        base.storeBytes(of: UInt8(v), toByteOffset: position, as: UInt8.self)
+        position += 1
+    }
+}
+
+/// Encodes messages for one frame at a time; the writer owns one.
+struct MessageEncoder {
+    private var table = CallSiteTable()
+
+    /// Starts a new frame: the call-site table empties.
+    mutating func startFrame() { table.reset() }
+
+    /// Encodes a message at `position` in `base`, which must have room for
+    /// ``MessageEncoding/maxEncodedHeader`` plus the inline payload. Returns the new position.
+    @inline(__always)
+    mutating func encode(_ site: CallSite, result: Int64, errno: Int32, payloadSize: Int,
+                         inlinePayload: UnsafeRawBufferPointer?, into base: UnsafeMutableRawPointer,
+                         at start: Int) -> Int {
+        var position = start + 1
+        var tag: UInt8
+        if let slot = table.slot(of: site) {
+            tag = UInt8(truncatingIfNeeded: slot)
+        } else {
+            tag = CallSiteTable.literalCode
+            MessageEncoding.putVarint(UInt64(site.process), base, &position)
+            MessageEncoding.putVarint(UInt64(site.thread), base, &position)
+            MessageEncoding.putVarint(UInt64(site.kind), base, &position)
+            let delta = Int64(bitPattern: site.resource &- table.previousLiteralResource)
+            MessageEncoding.putVarint(ZigZag.encode(delta), base, &position)
+            table.previousLiteralResource = site.resource
+            table.insert(site)
+        }
+        if result != 0 {
+            tag |= MessageEncoding.resultFlag
+            MessageEncoding.putVarint(ZigZag.encode(result), base, &position)
+        }
+        if errno != 0 {
+            tag |= MessageEncoding.errnoFlag
+            MessageEncoding.putVarint(UInt64(UInt32(bitPattern: errno)), base, &position)
+        }
+        if payloadSize > 0 {
+            MessageEncoding.putVarint(UInt64(payloadSize), base, &position)
+            if let inlinePayload {
+                tag |= MessageEncoding.inlinePayloadFlag
+                if let source = inlinePayload.baseAddress {
+                    (base + position).copyMemory(from: source, byteCount: inlinePayload.count)
+                }
+                position += inlinePayload.count
+            } else {
+                tag |= MessageEncoding.externalPayloadFlag
+            }
+        }
+        base.storeBytes(of: tag, toByteOffset: start, as: UInt8.self)
+        return position
+    }
+}
+
+/// Decodes a messages frame's raw payload, handing each message to a visitor.
+struct MessageDecoder {
+    private var table = CallSiteTable()
+
+    /// A message whose payload is stored in the payload frames that follow.
+    struct ExternalPayload: Equatable {
+        var sequence: UInt64
+        var size: Int
+    }
+
+    enum Failure: Error, Equatable {
+        /// The message starting at this raw offset (with this sequence number) is malformed.
+        case malformed(rawOffset: Int, sequence: UInt64, reason: String)
+        case countMismatch(header: UInt32, decoded: UInt32)
+    }
+
+    /// Decodes `count` messages numbered from `firstSequence`. Returns the external payload the
+    /// last message announces, if any.
+    mutating func decode<Visitor: LogVisitor>(
+        _ raw: UnsafeRawBufferPointer, firstSequence: UInt64, count: UInt32, visitor: inout Visitor
+    ) -> Result<ExternalPayload?, Failure> {
+        table.reset()
+        var reader = BinaryReader(raw)
+        var decoded: UInt32 = 0
+        var external: ExternalPayload?
+        while !reader.isAtEnd {
+            let start = reader.position
+            let sequence = firstSequence &+ UInt64(decoded)
+            func fail(_ reason: String) -> Result<ExternalPayload?, Failure> {
+                .failure(.malformed(rawOffset: start, sequence: sequence, reason: reason))
+            }
+            if external != nil { return fail("message after an external payload") }
+            guard decoded < count else {
+                return .failure(.countMismatch(header: count, decoded: decoded + 1))
+            }
+            let tag = reader.u8()!
+            let code = tag & 0x0F
+            let site: CallSite
+            if code == CallSiteTable.literalCode {
+                guard let process = reader.varint(), let p = UInt32(exactly: process),
+                      let thread = reader.varint(), let t = UInt32(exactly: thread),
+                      let kind = reader.varint(), let k = UInt16(exactly: kind),
+                      let delta = reader.varint()
+                else { return fail("bad literal call site") }
+                let resource = table.previousLiteralResource &+ UInt64(bitPattern: ZigZag.decode(delta))
+                site = CallSite(process: p, thread: t, kind: k, resource: resource)
+                table.previousLiteralResource = resource
+                table.insert(site)
+            } else {
+                guard let known = table.site(at: Int(code)) else { return fail("empty call-site slot \(code)") }
+                site = known
+            }
+            var result: Int64 = 0
+            if tag & MessageEncoding.resultFlag != 0 {
+                guard let r = reader.signedVarint() else { return fail("bad result") }
+                result = r
+            }
+            var errno: Int32 = 0
+            if tag & MessageEncoding.errnoFlag != 0 {
+                guard let e = reader.varint(), let e32 = UInt32(exactly: e) else { return fail("bad errno") }
+                errno = Int32(bitPattern: e32)
+            }
+            var payloadSize = 0
+            var inline = UnsafeRawBufferPointer(start: nil, count: 0)
+            let payloadFlags = tag & (MessageEncoding.inlinePayloadFlag | MessageEncoding.externalPayloadFlag)
+            if payloadFlags != 0 {
+                guard payloadFlags != MessageEncoding.inlinePayloadFlag | MessageEncoding.externalPayloadFlag,
+                      let size = reader.varint(), size > 0, size <= UInt64(Int.max) else {
+                    return fail("bad payload length")
+                }
+                payloadSize = Int(size)
+                if payloadFlags == MessageEncoding.inlinePayloadFlag {
+                    guard let bytes = reader.bytes(payloadSize) else { return fail("payload past frame end") }
+                    inline = bytes
+                } else {
+                    external = ExternalPayload(sequence: sequence, size: payloadSize)
+                }
+            }
+            visitor.message(MessageView(
+                sequence: sequence, process: site.process, thread: site.thread,
+                kind: MessageKind(rawValue: site.kind), resource: site.resource, result: result,
+                errno: errno, payloadSize: payloadSize, inlinePayload: inline))
+            decoded += 1
+        }
+        guard decoded == count else { return .failure(.countMismatch(header: count, decoded: decoded)) }
+        return .success(external)
+    }
+}
+
+extension MessageDecoder.Failure: CustomStringConvertible {
+    var description: String {
+        switch self {
+        case .malformed(let offset, let sequence, let reason):
+            "malformed message \(sequence) at raw offset \(offset) of its frame: \(reason)"
+        case .countMismatch(let header, let decoded):
+            "frame header says \(header) messages, payload holds \(decoded)"
+        }
+    }
+}
