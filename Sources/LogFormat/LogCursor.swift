@@ -109,7 +109,7 @@ public final class LogCursor {
     }
 
     /// Damage or an incomplete frame at `offset`: corruption when anything follows it (intact
-    /// frames, a seal, an END record, a later segment); otherwise a torn tail, which a follower
+    /// frames, a seal, a later segment); otherwise a torn tail, which a follower
     /// waits on. Returns `true` when new data arrived and the step should be retried.
     private func classifyDamage(_ problem: LogError, at offset: Int, in scanner: SegmentScanner<SegmentFile>) throws -> Bool {
         var corruption = problem
@@ -118,7 +118,9 @@ public final class LogCursor {
             corruption.message += "; an intact frame follows at offset \(intact)"
             throw corruption
         }
-        if try scanner.claimsSealed() || scanner.end != nil {
+        // A complete seal at the end means the writer finished this segment: the damage is not
+        // an interrupted write. (Without one, even damage after the END record is a torn seal.)
+        if try scanner.claimsSealed() {
             corruption.message += " in a sealed segment"
             throw corruption
         }

@@ -51,8 +51,8 @@ import Testing
     @Test func emptyAndHugePayloads() throws {
         let dir = TemporaryDirectory()
         let log = dir.appending("log")
-        var rng = SeededGenerator(seed: 7)
-        let huge = (0..<(9 << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }  // incompressible
+        var rng = SystemRandomNumberGenerator()
+        let huge = (0..<(9 << 20)).map { _ in UInt8.random(in: 0...255, using: &rng) }  // incompressible
         let messages = [
             Message(sequence: 1, process: 1, thread: 1, kind: .read, resource: 0, result: 0),
             Message(sequence: 2, process: 1, thread: 1, kind: .read, resource: 3, result: Int64(huge.count), payload: huge),

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Glibc
+import LogFormat
+import SystemPackage
+
+struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a synthetic log, to try out a standby setup or to benchmark.",
+        discussion: """
+            The same pattern and seed always give the same messages, so a copy read elsewhere can be
+            compared with `logtool dump` output. With --rate the log grows over time like a live
+            recording, flushed at least every millisecond.
+            """)
+
+    @Argument(help: "The log directory to create.")
+    var directory: String
+
+    @Option(help: "Number of messages.")
+    var messages: UInt64 = 100_000
+
+    @Option(help: "locks (lock-heavy, no payloads) or mixed (every field and payload size).")
+    var pattern: String = "mixed"
+
+    @Option(help: "Seed of the message stream.")
+    var seed: UInt64 = 1
+
+    @Option(help: "lz4, zstd or none.")
+    var codec: String = "lz4"
+
+    @Option(help: "Segment size in bytes.")
+    var segmentSize: Int = 64 << 20
+
+    @Option(help: "Frame size (raw bytes) in bytes.")
+    var frameSize: Int = 64 << 10
+
+    @Option(help: "Messages per second (0: as fast as possible).")
+    var rate: Double = 0
+
+    @Flag(help: "Keep payloads under 20 KB (the mixed pattern otherwise has some of up to 300 KB).")
+    var smallPayloads = false
+
+    @Option(help: "Exit status for the END record.")
+    var exitStatus: Int32 = 0
+
+    @Flag(help: "Leave the log open: no END record.")
+    var noEnd = false
+
+    func validate() throws {
+        guard Codec(name: codec) != nil else { throw ValidationError("unknown codec '\(codec)'; use lz4, zstd or none") }
+        guard SyntheticWorkload.Pattern(rawValue: pattern) != nil else {
+            throw ValidationError("unknown pattern '\(pattern)'; use locks or mixed")
+        }
+        guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
+    }
+
+    func run() throws {
+        let options = LogWriter.Options(codec: Codec(name: codec)!, segmentSize: segmentSize, frameSize: frameSize,
+                                        durability: .none)
+        let recording = RecordingHeader(arguments: ["logtool", "synth", pattern, "--seed", String(seed)],
+                                        workingDirectory: "/", hostName: hostName(), startTime: UInt64(time(nil)) * 1_000_000_000)
+        do {
+            let writer = try LogWriter(directory: FilePath(directory), recording: recording, options: options)
+            var workload = SyntheticWorkload(pattern: SyntheticWorkload.Pattern(rawValue: pattern)!, seed: seed,
+                                             largePayloads: !smallPayloads)
+            let start = monotonicSeconds()
+            for sequence in 1...max(messages, 1) where messages > 0 {
+                try writer.append(workload.next()!)
+                if rate > 0 {
+                    let due = start + Double(sequence) / rate
+                    let now = monotonicSeconds()
+                    if due > now {
+                        try writer.flush()
+                        usleep(UInt32(min(due - now, 0.001) * 1e6))
+                    }
+                }
+            }
+            if noEnd { try writer.close() } else { try writer.finish(exitStatus: exitStatus) }
+        } catch let error as LogError {
+            throw error.reported()
+        }
+    }
+
+    private func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

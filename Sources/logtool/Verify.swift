@@ -1,0 +1,100 @@
+import ArgumentParser
+import Glibc
+import LogFormat
+import SystemPackage
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a whole log: checksums, sequence numbers, segment chain, footers, END record.",
+        discussion: "Exit status: 0 clean end, 2 still open, 3 torn tail, 4 corruption, 5 gap, 6 not a log or unsupported version, 7 no log.")
+
+    @OptionGroup var log: LogDirectoryArgument
+
+    @Flag(name: .shortAndLong, help: "Print nothing; the exit status says it all.")
+    var quiet = false
+
+    @Flag(help: "Print the result as one JSON object.")
+    var json = false
+
+    func run() throws {
+        let progress = !quiet && !json && isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil
+        let summary = LogSummary.scan(directory: FilePath(log.directory)) { location, storedBytes in
+            progress?.update("verifying: segment \(location.segment ?? 0), \(Format.bytes(storedBytes)), sequence \(location.sequence ?? 0)")
+        }
+        progress?.clear()
+        let status = Self.status(of: summary)
+        if json {
+            var output = OutputBuffer()
+            output.write(StatReport(summary, directory: log.directory).json(verifiedOnly: true) + "\n")
+            output.flush()
+        } else if !quiet {
+            if let problem = summary.problem {
+                logger.error("\(problem)")
+                if summary.messages > 0 { logger.info("\(summary.messages) messages verified before the problem") }
+            } else {
+                print(Self.headline(summary))
+            }
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    static func status(of summary: LogSummary) -> Int32 {
+        if let problem = summary.problem { return ExitStatus.of(problem.code) }
+        if case .stillOpen = summary.outcome { return ExitStatus.stillOpen }
+        return 0
+    }
+
+    static func headline(_ summary: LogSummary) -> String {
+        let range = summary.firstSequence.map { "sequence \($0)...\(summary.lastSequence!)" } ?? "no messages"
+        let body = "\(summary.messages) messages (\(range)), \(summary.segments.count) segment\(summary.segments.count == 1 ? "" : "s"), \(Format.bytes(summary.storedBytes)) stored"
+        switch summary.outcome {
+        case .cleanEnd(let end)?:
+            return "clean end: \(body), exit status \(end.exitStatus)\(end.signal != 0 ? " (signal \(end.signal))" : "")"
+        case .stillOpen?, nil:
+            return "still open (no END record): \(body)"
+        }
+    }
+}
+
+/// A self-overwriting status line on a terminal, at most ten updates a second.
+final class ProgressLine {
+    private var lastUpdate: UInt64 = 0
+
+    func update(_ text: @autoclosure () -> String) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        guard ns - lastUpdate > 100_000_000 else { return }
+        lastUpdate = ns
+        writeStandardError("\r\u{1B}[K" + text())
+    }
+
+    func clear() {
+        if lastUpdate != 0 { writeStandardError("\r\u{1B}[K") }
+    }
+}
+
+enum Format {
+    static func bytes(_ count: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : fixed(value, 1) + " " + units[unit]
+    }
+
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        guard value.isFinite else { return "-" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (value * scale).rounded()
+        let whole = Int64(scaled / scale)
+        var fraction = String(Int64(abs(scaled.truncatingRemainder(dividingBy: scale))))
+        while fraction.count < decimals { fraction = "0" + fraction }
+        let sign = scaled < 0 && whole == 0 ? "-" : ""
+        return decimals == 0 ? "\(whole)" : "\(sign)\(whole).\(fraction)"
+    }
+}
