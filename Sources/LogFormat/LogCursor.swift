@@ -204,7 +204,9 @@ public final class LogCursor {
         let scanner = SegmentScanner(try SegmentFile(directory.path(of: name)), name: name)
         guard let header = try scanner.readHeader() else {
             if mode == .follow { return false }
-            throw LogError(.tornTail, "the segment header is incomplete", at: scanner.location(0))
+            let followed = try directory.segments().contains { $0.number > name.number }
+            throw LogError(followed ? .corruption : .tornTail, "the segment header is incomplete",
+                           at: scanner.location(0))
         }
         let expectedLast = current.nextSequence - 1
         var broken: [String] = []

@@ -4,8 +4,8 @@
 /// 0  8  magic "REPLRLOG"                   40 u64 first sequence number
 /// 8  u16 format version (1)                48 u64 predecessor's last sequence number
 /// 10 u16 fixed header size (72)            56 u64 predecessor's size in bytes
-/// 12 u8  codec                             64 u32 reserved (0)
-/// 13 u8  flags (bit 0: recording header)   68 u32 CRC-32C of bytes 0..<68 and the recording header
+/// 12 u8  codec                             64 u32 CRC-32C of the recording header bytes
+/// 13 u8  flags (bit 0: recording header)   68 u32 CRC-32C of bytes 0..<68
 /// 14 u16 reserved (0)                      72 recording header bytes (first segment only)
 /// 16 16  recording id
 /// 32 u32 segment number (from 1)
@@ -52,9 +52,8 @@ public struct SegmentHeader: Hashable, Sendable {
         out.u64(firstSequence)
         out.u64(previousLastSequence)
         out.u64(previousSize)
-        out.u32(0)
-        let crc = CRC32C.checksum(recordingBytes, continuing: CRC32C.checksum(out.bytes))
-        out.u32(crc)
+        out.u32(CRC32C.checksum(recordingBytes))
+        out.u32(CRC32C.checksum(out.bytes))
         out.raw(recordingBytes)
         return out.bytes
     }
@@ -80,6 +79,11 @@ public struct SegmentHeader: Hashable, Sendable {
         let version = reader.u16()!
         guard version == formatVersion else { return .failure(.unsupportedVersion(version)) }
         guard bytes.count >= fixedSize else { return .failure(.tooShort(needed: fixedSize)) }
+        // The fixed part checks itself first, so no length in it is trusted unchecked.
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<68]))
+                == bytes.loadUnaligned(fromByteOffset: 68, as: UInt32.self).littleEndian else {
+            return .failure(.badChecksum)
+        }
         let fixed = reader.u16()!
         guard fixed == fixedSize else { return .failure(.malformed("fixed header size \(fixed)")) }
         let codecValue = reader.u8()!
@@ -91,23 +95,20 @@ public struct SegmentHeader: Hashable, Sendable {
         let first = reader.u64()!
         let previousLast = reader.u64()!
         let previousSize = reader.u64()!
-        _ = reader.u32()
-        let storedCRC = reader.u32()!
+        let recordingCRC = reader.u32()!
         guard recordingLength <= RecordingHeader.maxEncodedSize else {
             return .failure(.malformed("recording header length \(recordingLength)"))
         }
-        guard bytes.count >= fixedSize + recordingLength else {
-            return .failure(.tooShort(needed: fixedSize + recordingLength))
-        }
-        let recordingBytes = UnsafeRawBufferPointer(rebasing: bytes[fixedSize..<fixedSize + recordingLength])
-        let crc = CRC32C.checksum(recordingBytes,
-                                  continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<68])))
-        guard crc == storedCRC else { return .failure(.badChecksum) }
         guard let codec = Codec(rawValue: codecValue) else { return .failure(.malformed("codec \(codecValue)")) }
         guard flags & ~1 == 0 else { return .failure(.malformed("flags 0x\(String(flags, radix: 16))")) }
         guard number >= 1, first >= 1 else {
             return .failure(.malformed("segment number \(number), first sequence \(first)"))
         }
+        guard bytes.count >= fixedSize + recordingLength else {
+            return .failure(.tooShort(needed: fixedSize + recordingLength))
+        }
+        let recordingBytes = UnsafeRawBufferPointer(rebasing: bytes[fixedSize..<fixedSize + recordingLength])
+        guard CRC32C.checksum(recordingBytes) == recordingCRC else { return .failure(.badChecksum) }
         var recording: RecordingHeader?
         if flags & 1 != 0 {
             guard let decoded = RecordingHeader.decode(recordingBytes) else {

@@ -1,0 +1,230 @@
+import Foundation
+@testable import LogFormat
+import SystemPackage
+import Testing
+
+/// Damaged logs: every problem is caught, classified and located, and the messages before it are
+/// still delivered.
+@Suite struct FaultTests {
+    /// A log of several small segments; `end` decides whether it has an END record.
+    static func makeLog(in dir: TemporaryDirectory, end: Bool = true, messages: Int = 600,
+                        segmentSize: Int = 6 << 10) throws -> FilePath {
+        let log = dir.appending("log")
+        let options = LogWriter.Options(codec: .lz4, segmentSize: segmentSize, frameSize: 1 << 10, durability: .none)
+        try Fixtures.write(Fixtures.randomMessages(count: messages, seed: 99, largePayloads: false), to: log,
+                           options: options, exitStatus: end ? 0 : nil)
+        return log
+    }
+
+    /// Offsets of the frames of one segment.
+    static func frameOffsets(_ log: FilePath, segment: SegmentName) throws -> [Int] {
+        struct Offsets: LogVisitor {
+            let segment: SegmentName
+            var offsets: [Int] = []
+            mutating func frame(_ header: FrameHeader, offset: Int, segment: SegmentName) {
+                if segment == self.segment { offsets.append(offset) }
+            }
+        }
+        let cursor = LogCursor(directory: log)
+        var visitor = Offsets(segment: segment)
+        while case .progressed = try cursor.step(&visitor) {}
+        return visitor.offsets
+    }
+
+    @Test func bitFlipsAnywhereAreCaughtAndLocated() throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let segments = try LogDirectory(log).segments()
+        try #require(segments.count >= 4)
+        for segment in [segments[0], segments[segments.count / 2], segments.last!] {
+            let path = LogDirectory(log).path(of: segment)
+            let original = try readFile(path)
+            let lastFrame = try Self.frameOffsets(log, segment: segment).last!
+            let isLast = segment == segments.last
+            var offsets = Set(stride(from: 0, to: original.count, by: 7))
+            offsets.formUnion(0..<min(200, original.count))
+            offsets.formUnion(max(0, original.count - 120)..<original.count)
+            for offset in offsets.sorted() {
+                var damaged = original
+                damaged[offset] ^= UInt8(1 << (offset % 8))
+                try writeFile(path, damaged)
+                let summary = LogSummary.scan(directory: log)
+                let problem = try #require(summary.problem, "flip at \(segment):\(offset) went unnoticed")
+                #expect(problem.location?.file == path.string, "flip at \(segment):\(offset): \(problem)")
+                #expect((problem.location?.offset ?? .max) <= offset, "flip at \(segment):\(offset): \(problem)")
+                var allowed: Set<LogError.Code> = [.corruption, .notALog, .unsupportedVersion]
+                // Damage to the seal of the newest segment looks exactly like an interrupted seal.
+                if isLast && offset >= lastFrame { allowed.insert(.tornTail) }
+                #expect(allowed.contains(problem.code), "flip at \(segment):\(offset): \(problem)")
+            }
+            try writeFile(path, original)
+        }
+        #expect(LogSummary.scan(directory: log).problem == nil)
+    }
+
+    @Test(arguments: [false, true])
+    func truncatingTheLastFrameIsATornTail(withEnd: Bool) throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir, end: withEnd)
+        let all = try Fixtures.readAll(log).messages
+        let last = try LogDirectory(log).segments().last!
+        let path = LogDirectory(log).path(of: last)
+        let original = try readFile(path)
+        let frames = try Self.frameOffsets(log, segment: last)
+        // Without END the last frame holds messages; with END cut anywhere in the END and footer frames.
+        let firstCut = withEnd ? frames[frames.count - 2] + 1 : frames.last! + 1
+        for cut in firstCut..<original.count {
+            try writeFile(path, Array(original[..<cut]))
+            let reader = LogReader(directory: log)
+            var read: [Message] = []
+            let error = #expect(throws: LogError.self) {
+                while let message = try reader.next() { read.append(message) }
+            }
+            #expect(error?.code == .tornTail, "cut at \(cut): \(String(describing: error))")
+            #expect(error?.location?.file == path.string)
+            #expect(read == Array(all.prefix(read.count)))
+            if withEnd { #expect(read.count == all.count) }
+        }
+    }
+
+    @Test func aDeletedMiddleSegmentIsAGap() throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let segments = try LogDirectory(log).segments()
+        try FileManager.default.removeItem(atPath: LogDirectory(log).path(of: segments[2]).string)
+        let summary = LogSummary.scan(directory: log)
+        #expect(summary.problem?.code == .gap)
+        #expect(summary.problem?.location?.segment == 3)
+        #expect(summary.lastSequence == segments[2].firstSequence - 1)
+    }
+
+    @Test func aMissingFirstSegmentIsAGap() throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let first = try LogDirectory(log).segments()[0]
+        try FileManager.default.removeItem(atPath: LogDirectory(log).path(of: first).string)
+        #expect(LogSummary.scan(directory: log).problem?.code == .gap)
+    }
+
+    @Test func aSegmentFromAnotherRecordingBreaksTheChain() throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let other = TemporaryDirectory()
+        let otherLog = try Self.makeLog(in: other)  // same messages, another recording id
+        let third = try LogDirectory(log).segments()[2]
+        let path = LogDirectory(log).path(of: third)
+        try writeFile(path, try readFile(LogDirectory(otherLog).path(of: third)))
+        let problem = LogSummary.scan(directory: log).problem
+        #expect(problem?.code == .gap)
+        #expect(problem?.message.contains("recording id") == true)
+    }
+
+    @Test func damageFollowedByDataInAnOpenLogIsCorruption() throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir, end: false, segmentSize: 1 << 20)
+        let last = try LogDirectory(log).segments().last!
+        let frames = try Self.frameOffsets(log, segment: last)
+        try #require(frames.count >= 3)
+        let path = LogDirectory(log).path(of: last)
+        var bytes = try readFile(path)
+        bytes[frames[1] + FrameHeader.size + 3] ^= 0x40
+        try writeFile(path, bytes)
+        let problem = LogSummary.scan(directory: log).problem
+        #expect(problem?.code == .corruption)
+        #expect(problem?.location?.offset == frames[1])
+        #expect(problem?.message.contains("intact frame follows at offset \(frames[2])") == true)
+    }
+
+    @Test func wrongMagicAndFutureVersionsAreRefused() throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let first = LogDirectory(log).path(of: try LogDirectory(log).segments()[0])
+        let original = try readFile(first)
+
+        var wrongMagic = original
+        wrongMagic[0] = UInt8(ascii: "X")
+        try writeFile(first, wrongMagic)
+        #expect(LogSummary.scan(directory: log).problem?.code == .notALog)
+
+        var future = original
+        future[8] = 2  // format version 2, checksum untouched: the version is checked first
+        try writeFile(first, future)
+        let problem = LogSummary.scan(directory: log).problem
+        #expect(problem?.code == .unsupportedVersion)
+        #expect(problem?.message.contains("version 2") == true)
+    }
+
+    @Test func missingEmptyAndNonDirectoriesAreNoLog() throws {
+        let dir = TemporaryDirectory()
+        #expect(LogSummary.scan(directory: dir.appending("absent")).problem?.code == .noLog)
+        #expect(LogSummary.scan(directory: dir.path).problem?.code == .noLog)
+        try writeFile(dir.appending("plain"), [1, 2, 3])
+        #expect(LogSummary.scan(directory: dir.appending("plain")).problem?.code == .noLog)
+    }
+
+    @Test func namesThatAreNotSegmentsAreIgnored() throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let first = try LogDirectory(log).segments()[0]
+        try writeFile(log.appending("." + first.fileName + ".Xy12Ab"), [0, 1, 2])  // an rsync temporary file
+        try writeFile(log.appending("README"), Array("notes".utf8))
+        try writeFile(log.appending("seg-1-1.rlog"), [9])
+        let summary = LogSummary.scan(directory: log)
+        #expect(summary.problem == nil)
+        #expect(summary.messages == 600)
+    }
+
+    // MARK: Crafted frames (bounds on length fields)
+
+    /// A segment holding one frame with the given header fields and stored bytes, checksums valid.
+    static func craftedSegment(type: FrameType = .messages, codec: Codec, rawLength: Int, count: UInt32,
+                               stored: [UInt8]) -> MemorySegment {
+        var bytes = SegmentHeader(recordingID: .random(), segmentNumber: 1, codec: codec, firstSequence: 1,
+                                  recording: RecordingHeader()).encoded()
+        let header = FrameHeader(type: type, codec: codec, storedLength: stored.count, rawLength: rawLength,
+                                 firstSequence: 1, count: count, payloadChecksum: CRC32C.checksum(stored), timestamp: 0)
+        var headerBytes = [UInt8](repeating: 0, count: FrameHeader.size)
+        headerBytes.withUnsafeMutableBytes { header.encode(into: $0) }
+        bytes += headerBytes + stored
+        return MemorySegment(bytes)
+    }
+
+    struct Ignore: LogVisitor {}
+
+    @Test func oversizedLengthFieldsAreRejectedBeforeAllocating() throws {
+        let scanner = SegmentScanner(Self.craftedSegment(codec: .none, rawLength: 1 << 30, count: 1, stored: []))
+        _ = try scanner.readHeader()
+        var visitor = Ignore()
+        guard case .damaged(let error) = try scanner.step(&visitor) else {
+            Issue.record("a 1 GiB raw length was accepted")
+            return
+        }
+        #expect(error.message.contains("out of range"))
+    }
+
+    @Test func decompressionBombsAreRejected() throws {
+        // A zstd frame that expands to 3 MiB, in a frame header that claims 1 KiB.
+        let raw = [UInt8](repeating: 0, count: 3 << 20)
+        var compressed = [UInt8](repeating: 0, count: Codec.zstd.compressBound(raw.count))
+        let contexts = ZstdContexts()
+        let size = raw.withUnsafeBytes { r in
+            compressed.withUnsafeMutableBytes { Codec.zstd.compress(r, into: $0, zstdContext: contexts.compression)! }
+        }
+        let scanner = SegmentScanner(Self.craftedSegment(codec: .zstd, rawLength: 1024, count: 1,
+                                                         stored: Array(compressed[..<size])))
+        _ = try scanner.readHeader()
+        var visitor = Ignore()
+        let error = #expect(throws: LogError.self) { _ = try scanner.step(&visitor) }
+        #expect(error?.code == .corruption)
+        #expect(error?.message.contains("does not decompress") == true)
+    }
+
+    @Test func messageCountsMustMatchTheFrame() throws {
+        // One literal message (tag 0x0F, process 1, thread 1, kind 1, resource delta 0), header says 2.
+        let scanner = SegmentScanner(Self.craftedSegment(codec: .none, rawLength: 5, count: 2, stored: [0x0F, 1, 1, 1, 0]))
+        _ = try scanner.readHeader()
+        var visitor = Ignore()
+        let error = #expect(throws: LogError.self) { _ = try scanner.step(&visitor) }
+        #expect(error?.message.contains("says 2 messages") == true)
+    }
+}
