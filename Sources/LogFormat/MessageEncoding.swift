@@ -3,22 +3,28 @@
 /// Each message starts with a tag byte (see docs/log-format.md):
 ///
 /// ```
-/// bits 0-3  call-site slot 0-14, or 15: literal call site follows
+/// bits 0-5  call-site slot 0-62, or 63: literal call site follows
 ///           (varint process, varint thread, varint kind, zig-zag varint resource delta)
-/// bit 4     result follows (zig-zag varint); absent means 0
-/// bit 5     errno follows (varint); absent means 0
-/// bit 6     inline payload follows (varint length, bytes)
-/// bit 7     external payload: varint length; the bytes are in the payload frames that follow.
-///           Only the frame's last message may have it.
+/// bit 6     result follows (zig-zag varint); absent means 0
+/// bit 7     extras byte follows:
+///             bit 0  errno follows (varint); absent means 0
+///             bit 1  inline payload follows (varint length, bytes)
+///             bit 2  external payload: varint length; the bytes are in the payload frames that
+///                    follow. Only the frame's last message may have it.
+///             bits 3-7 zero
 /// ```
+///
+/// A lock acquisition that returned 0 from a known call site is one byte.
 enum MessageEncoding {
-    static let resultFlag: UInt8 = 0x10
-    static let errnoFlag: UInt8 = 0x20
-    static let inlinePayloadFlag: UInt8 = 0x40
-    static let externalPayloadFlag: UInt8 = 0x80
+    static let resultFlag: UInt8 = 0x40
+    static let extrasFlag: UInt8 = 0x80
+    static let slotMask: UInt8 = 0x3F
+    static let errnoExtra: UInt8 = 0x01
+    static let inlinePayloadExtra: UInt8 = 0x02
+    static let externalPayloadExtra: UInt8 = 0x04
 
     /// The most bytes a message takes before its inline payload.
-    static let maxEncodedHeader = 1 + 5 + 5 + 3 + 10 + 10 + 5 + 10
+    static let maxEncodedHeader = 1 + 1 + 5 + 5 + 3 + 10 + 10 + 5 + 10
 
     @inline(__always)
     static func putVarint(_ value: UInt64, _ base: UnsafeMutableRawPointer, _ position: inout Int) {
@@ -35,10 +41,10 @@ enum MessageEncoding {
 
 /// Encodes messages for one frame at a time; the writer owns one.
 struct MessageEncoder {
-    private var table = CallSiteTable()
+    private var index = CallSiteIndex()
 
     /// Starts a new frame: the call-site table empties.
-    mutating func startFrame() { table.reset() }
+    mutating func startFrame() { index.reset() }
 
     /// Encodes a message at `position` in `base`, which must have room for
     /// ``MessageEncoding/maxEncodedHeader`` plus the inline payload. Returns the new position.
@@ -46,38 +52,36 @@ struct MessageEncoder {
     mutating func encode(_ site: CallSite, result: Int64, errno: Int32, payloadSize: Int,
                          inlinePayload: UnsafeRawBufferPointer?, into base: UnsafeMutableRawPointer,
                          at start: Int) -> Int {
-        var position = start + 1
         var tag: UInt8
-        if let slot = table.slot(of: site) {
+        var extras: UInt8 = 0
+        if errno != 0 { extras |= MessageEncoding.errnoExtra }
+        if payloadSize > 0 {
+            extras |= inlinePayload != nil ? MessageEncoding.inlinePayloadExtra : MessageEncoding.externalPayloadExtra
+        }
+        var position = start + (extras != 0 ? 2 : 1)
+        if let slot = index.lookupOrInsert(site) {
             tag = UInt8(truncatingIfNeeded: slot)
         } else {
             tag = CallSiteTable.literalCode
             MessageEncoding.putVarint(UInt64(site.process), base, &position)
             MessageEncoding.putVarint(UInt64(site.thread), base, &position)
             MessageEncoding.putVarint(UInt64(site.kind), base, &position)
-            let delta = Int64(bitPattern: site.resource &- table.previousLiteralResource)
+            let delta = Int64(bitPattern: site.resource &- index.previousLiteralResource)
             MessageEncoding.putVarint(ZigZag.encode(delta), base, &position)
-            table.previousLiteralResource = site.resource
-            table.insert(site)
+            index.previousLiteralResource = site.resource
         }
         if result != 0 {
             tag |= MessageEncoding.resultFlag
             MessageEncoding.putVarint(ZigZag.encode(result), base, &position)
         }
-        if errno != 0 {
-            tag |= MessageEncoding.errnoFlag
-            MessageEncoding.putVarint(UInt64(UInt32(bitPattern: errno)), base, &position)
-        }
-        if payloadSize > 0 {
-            MessageEncoding.putVarint(UInt64(payloadSize), base, &position)
-            if let inlinePayload {
-                tag |= MessageEncoding.inlinePayloadFlag
-                if let source = inlinePayload.baseAddress {
-                    (base + position).copyMemory(from: source, byteCount: inlinePayload.count)
-                }
+        if extras != 0 {
+            tag |= MessageEncoding.extrasFlag
+            base.storeBytes(of: extras, toByteOffset: start + 1, as: UInt8.self)
+            if errno != 0 { MessageEncoding.putVarint(UInt64(UInt32(bitPattern: errno)), base, &position) }
+            if payloadSize > 0 { MessageEncoding.putVarint(UInt64(payloadSize), base, &position) }
+            if let inlinePayload, let source = inlinePayload.baseAddress {
+                (base + position).copyMemory(from: source, byteCount: inlinePayload.count)
                 position += inlinePayload.count
-            } else {
-                tag |= MessageEncoding.externalPayloadFlag
             }
         }
         base.storeBytes(of: tag, toByteOffset: start, as: UInt8.self)
@@ -121,7 +125,15 @@ struct MessageDecoder {
                 return .failure(.countMismatch(header: count, decoded: decoded + 1))
             }
             let tag = reader.u8()!
-            let code = tag & 0x0F
+            var extras: UInt8 = 0
+            if tag & MessageEncoding.extrasFlag != 0 {
+                guard let e = reader.u8(), e & ~0x07 == 0,
+                      e & (MessageEncoding.inlinePayloadExtra | MessageEncoding.externalPayloadExtra) != 0x06 else {
+                    return fail("bad extras byte")
+                }
+                extras = e
+            }
+            let code = tag & MessageEncoding.slotMask
             let site: CallSite
             if code == CallSiteTable.literalCode {
                 guard let process = reader.varint(), let p = UInt32(exactly: process),
@@ -143,20 +155,18 @@ struct MessageDecoder {
                 result = r
             }
             var errno: Int32 = 0
-            if tag & MessageEncoding.errnoFlag != 0 {
-                guard let e = reader.varint(), let e32 = UInt32(exactly: e) else { return fail("bad errno") }
+            if extras & MessageEncoding.errnoExtra != 0 {
+                guard let e = reader.varint(), let e32 = UInt32(exactly: e), e32 != 0 else { return fail("bad errno") }
                 errno = Int32(bitPattern: e32)
             }
             var payloadSize = 0
             var inline = UnsafeRawBufferPointer(start: nil, count: 0)
-            let payloadFlags = tag & (MessageEncoding.inlinePayloadFlag | MessageEncoding.externalPayloadFlag)
-            if payloadFlags != 0 {
-                guard payloadFlags != MessageEncoding.inlinePayloadFlag | MessageEncoding.externalPayloadFlag,
-                      let size = reader.varint(), size > 0, size <= UInt64(Int.max) else {
+            if extras & (MessageEncoding.inlinePayloadExtra | MessageEncoding.externalPayloadExtra) != 0 {
+                guard let size = reader.varint(), size > 0, size <= UInt64(Int.max) else {
                     return fail("bad payload length")
                 }
                 payloadSize = Int(size)
-                if payloadFlags == MessageEncoding.inlinePayloadFlag {
+                if extras & MessageEncoding.inlinePayloadExtra != 0 {
                     guard let bytes = reader.bytes(payloadSize) else { return fail("payload past frame end") }
                     inline = bytes
                 } else {

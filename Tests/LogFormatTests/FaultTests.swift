@@ -220,8 +220,8 @@ import Testing
     }
 
     @Test func messageCountsMustMatchTheFrame() throws {
-        // One literal message (tag 0x0F, process 1, thread 1, kind 1, resource delta 0), header says 2.
-        let scanner = SegmentScanner(Self.craftedSegment(codec: .none, rawLength: 5, count: 2, stored: [0x0F, 1, 1, 1, 0]))
+        // One literal message (tag 0x3F, process 1, thread 1, kind 1, resource delta 0), header says 2.
+        let scanner = SegmentScanner(Self.craftedSegment(codec: .none, rawLength: 5, count: 2, stored: [0x3F, 1, 1, 1, 0]))
         _ = try scanner.readHeader()
         var visitor = Ignore()
         let error = #expect(throws: LogError.self) { _ = try scanner.step(&visitor) }

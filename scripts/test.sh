@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what the tests need, then runs every test (unit, integration, end-to-end).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build --build-tests
+swift test --skip-build "$@"
