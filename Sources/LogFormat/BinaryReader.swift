@@ -15,6 +15,8 @@ struct BinaryReader {
     var remaining: Int { buffer.count - position }
     var isAtEnd: Bool { position >= buffer.count }
 
+    mutating func skip(_ count: Int) { position = min(position + count, buffer.count) }
+
     mutating func u8() -> UInt8? { fixed(UInt8.self) }
     mutating func u16() -> UInt16? { fixed(UInt16.self) }
     mutating func u32() -> UInt32? { fixed(UInt32.self) }

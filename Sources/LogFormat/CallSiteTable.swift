@@ -50,11 +50,14 @@ struct CallSiteTable {
 /// the reader decodes.
 struct CallSiteIndex {
     private(set) var table = CallSiteTable()
-    private var hints = [UInt8](repeating: 0xFF, count: 256)
+    /// Large against the 63 slots, so that two busy call sites rarely share a hint (they would
+    /// then evict each other and cost a literal on every switch).
+    private var hints = [UInt8](repeating: 0xFF, count: 1 << Self.hintBits)
+    private static let hintBits = 12
 
     mutating func reset() {
         table.reset()
-        for i in hints.indices { hints[i] = 0xFF }
+        hints.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0xFF) }
     }
 
     @inline(__always)
@@ -63,7 +66,7 @@ struct CallSiteIndex {
         h ^= UInt64(site.thread) &* 0xC2B2_AE3D_27D4_EB4F
         h ^= UInt64(site.kind) &* 0x1656_67B1_9E37_79F9
         h ^= site.resource &* 0x85EB_CA77_C2B2_AE63
-        return Int(truncatingIfNeeded: h >> 56)
+        return Int(truncatingIfNeeded: h >> (64 - UInt64(hintBits)))
     }
 
     /// The slot holding `site`, or `nil` after inserting it as a literal.

@@ -1,7 +1,7 @@
 import SystemPackage
 
-/// Counts over a whole log, gathered by ``LogSummary/scan(directory:)``: what `logtool verify`
-/// and `logtool stat` print.
+/// Counts over a whole log, gathered by ``LogSummary/scan(directory:detailed:progress:)``: what
+/// `logtool verify` and `logtool stat` print.
 public struct LogSummary: Sendable {
     public var messages: UInt64 = 0
     public var frames: [FrameType: UInt64] = [:]
@@ -11,6 +11,7 @@ public struct LogSummary: Sendable {
     /// Bytes of frame payloads before compression.
     public var rawBytes: UInt64 = 0
     public var payloadBytes: UInt64 = 0
+    /// Per kind, process and thread: filled only by a detailed scan.
     public var byKind: [MessageKind: UInt64] = [:]
     public var byProcess: [UInt32: UInt64] = [:]
     public var byThread: [ThreadID: UInt64] = [:]
@@ -39,10 +40,17 @@ public struct LogSummary: Sendable {
     }
 
     /// Reads a whole log offline, checking everything, and counts what it holds. Never throws for
-    /// a bad log: the problem is in ``problem``. `progress` is called after each frame.
-    public static func scan(directory: FilePath, progress: ((LogLocation, UInt64) -> Void)? = nil) -> LogSummary {
+    /// a bad log: the problem is in ``problem``. `detailed` also counts by kind, process and
+    /// thread (slower). `progress` is called after each frame.
+    public static func scan(directory: FilePath, detailed: Bool = false,
+                            progress: ((LogLocation, UInt64) -> Void)? = nil) -> LogSummary {
+        detailed ? scan(directory, DetailedCounter(), progress) : scan(directory, Counter(), progress)
+    }
+
+    private static func scan<Visitor: SummaryVisitor>(_ directory: FilePath, _ visitor: Visitor,
+                                                      _ progress: ((LogLocation, UInt64) -> Void)?) -> LogSummary {
         let cursor = LogCursor(directory: directory, mode: .offline)
-        var counter = Counter()
+        var counter = visitor
         do {
             loop: while true {
                 switch try cursor.step(&counter) {
@@ -60,35 +68,97 @@ public struct LogSummary: Sendable {
         } catch {
             counter.summary.problem = LogError(.io, "\(error)")
         }
-        counter.summary.recording = cursor.recording
-        return counter.summary
+        var summary = counter.finished()
+        summary.recording = cursor.recording
+        return summary
+    }
+}
+
+private protocol SummaryVisitor: LogVisitor {
+    var summary: LogSummary { get set }
+    mutating func finished() -> LogSummary
+}
+
+/// What verification needs: totals, sequence range, sizes, times.
+private struct Counter: SummaryVisitor {
+    var summary = LogSummary()
+    static var visitsPlainMessages: Bool { false }
+
+    mutating func segment(_ header: SegmentHeader, name: SegmentName, size: Int) {
+        summary.segments.append(name)
+        summary.recordingID = header.recordingID
+        summary.storedBytes += UInt64(header.encodedSize)
     }
 
-    private struct Counter: LogVisitor {
-        var summary = LogSummary()
+    mutating func frame(_ header: FrameHeader, offset: Int, segment: SegmentName) {
+        summary.frames[header.type, default: 0] += 1
+        summary.storedBytes += UInt64(header.totalLength)
+        summary.rawBytes += UInt64(header.rawLength)
+        if summary.firstFrameTime == nil { summary.firstFrameTime = header.timestamp }
+        summary.lastFrameTime = header.timestamp
+    }
 
-        mutating func segment(_ header: SegmentHeader, name: SegmentName, size: Int) {
-            summary.segments.append(name)
-            summary.recordingID = header.recordingID
-            summary.storedBytes += UInt64(header.encodedSize)
-        }
+    // Messages are counted per frame: the per-message path stays free for the decoder.
+    mutating func frameDecoded(_ header: FrameHeader) {
+        guard header.type == .messages else { return }
+        summary.messages += UInt64(header.count)
+        if summary.firstSequence == nil { summary.firstSequence = header.firstSequence }
+        summary.lastSequence = header.firstSequence + UInt64(header.count) - 1
+    }
 
-        mutating func frame(_ header: FrameHeader, offset: Int, segment: SegmentName) {
-            summary.frames[header.type, default: 0] += 1
-            summary.storedBytes += UInt64(header.totalLength)
-            summary.rawBytes += UInt64(header.rawLength)
-            if summary.firstFrameTime == nil { summary.firstFrameTime = header.timestamp }
-            summary.lastFrameTime = header.timestamp
-        }
+    @inline(__always)
+    mutating func message(_ message: MessageView) {
+        summary.payloadBytes += UInt64(message.payloadSize)
+    }
 
-        mutating func message(_ message: MessageView) {
-            summary.messages += 1
-            if summary.firstSequence == nil { summary.firstSequence = message.sequence }
-            summary.lastSequence = message.sequence
-            summary.payloadBytes += UInt64(message.payloadSize)
-            summary.byKind[message.kind, default: 0] += 1
-            summary.byProcess[message.process, default: 0] += 1
-            summary.byThread[ThreadID(process: message.process, thread: message.thread), default: 0] += 1
+    mutating func finished() -> LogSummary { summary }
+}
+
+/// Also counts by kind, process and thread. Runs of one thread are added up before they touch
+/// the dictionaries.
+private struct DetailedCounter: SummaryVisitor {
+    var base = Counter()
+    var summary: LogSummary {
+        get { base.summary }
+        set { base.summary = newValue }
+    }
+    private var kinds = [UInt64](repeating: 0, count: Int(UInt16.max) + 1)
+    private var run: (thread: LogSummary.ThreadID, count: UInt64)?
+
+    mutating func segment(_ header: SegmentHeader, name: SegmentName, size: Int) {
+        base.segment(header, name: name, size: size)
+    }
+
+    mutating func frame(_ header: FrameHeader, offset: Int, segment: SegmentName) {
+        base.frame(header, offset: offset, segment: segment)
+    }
+
+    mutating func frameDecoded(_ header: FrameHeader) { base.frameDecoded(header) }
+
+    mutating func message(_ message: MessageView) {
+        base.message(message)
+        kinds[Int(message.kind.rawValue)] += 1
+        let thread = LogSummary.ThreadID(process: message.process, thread: message.thread)
+        if run?.thread == thread {
+            run!.count += 1
+        } else {
+            flushRun()
+            run = (thread, 1)
         }
+    }
+
+    private mutating func flushRun() {
+        guard let run else { return }
+        base.summary.byThread[run.thread, default: 0] += run.count
+        base.summary.byProcess[run.thread.process, default: 0] += run.count
+    }
+
+    mutating func finished() -> LogSummary {
+        flushRun()
+        run = nil
+        for (kind, count) in kinds.enumerated() where count > 0 {
+            base.summary.byKind[MessageKind(rawValue: UInt16(kind))] = count
+        }
+        return base.summary
     }
 }

@@ -124,6 +124,39 @@ struct MessageDecoder {
             guard decoded < count else {
                 return .failure(.countMismatch(header: count, decoded: decoded + 1))
             }
+            // The common case, in a tight loop: known call sites and nothing else (locks taken).
+            var position = start
+            var next = raw[position]
+            if next < CallSiteTable.literalCode, !Visitor.visitsPlainMessages {
+                position = Self.endOfPlainRun(raw, from: position, limit: min(raw.count, position + Int(count - decoded)),
+                                              slotsInUse: UInt8(table.used))
+                decoded += UInt32(position - start)
+                if position < raw.count, decoded < count, raw[position] < CallSiteTable.literalCode {
+                    return .failure(.malformed(rawOffset: position, sequence: firstSequence &+ UInt64(decoded),
+                                               reason: "empty call-site slot \(raw[position])"))
+                }
+                reader.skip(position - start)
+                continue
+            }
+            if next < CallSiteTable.literalCode {
+                while true {
+                    guard let site = table.site(at: Int(next)) else {
+                        return .failure(.malformed(rawOffset: position, sequence: firstSequence &+ UInt64(decoded),
+                                                   reason: "empty call-site slot \(next)"))
+                    }
+                    visitor.message(MessageView(
+                        sequence: firstSequence &+ UInt64(decoded), process: site.process, thread: site.thread,
+                        kind: MessageKind(rawValue: site.kind), resource: site.resource, result: 0, errno: 0,
+                        payloadSize: 0, inlinePayload: UnsafeRawBufferPointer(start: nil, count: 0)))
+                    decoded += 1
+                    position += 1
+                    guard position < raw.count, decoded < count else { break }
+                    next = raw[position]
+                    guard next < CallSiteTable.literalCode else { break }
+                }
+                reader.skip(position - start)
+                continue
+            }
             let tag = reader.u8()!
             var extras: UInt8 = 0
             if tag & MessageEncoding.extrasFlag != 0 {
@@ -181,6 +214,23 @@ struct MessageDecoder {
         }
         guard decoded == count else { return .failure(.countMismatch(header: count, decoded: decoded)) }
         return .success(external)
+    }
+}
+
+extension MessageDecoder {
+    /// The offset of the first byte at or after `start` (and before `limit`) that is not a plain
+    /// message of a slot in use, sixteen bytes at a time.
+    @inline(__always)
+    static func endOfPlainRun(_ raw: UnsafeRawBufferPointer, from start: Int, limit: Int, slotsInUse: UInt8) -> Int {
+        var position = start
+        let bound = SIMD16<UInt8>(repeating: slotsInUse)
+        while position + 16 <= limit {
+            let bytes = raw.loadUnaligned(fromByteOffset: position, as: SIMD16<UInt8>.self)
+            guard all(bytes .< bound) else { break }
+            position += 16
+        }
+        while position < limit, raw[position] < slotsInUse { position += 1 }
+        return position
     }
 }
 

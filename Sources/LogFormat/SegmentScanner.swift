@@ -141,6 +141,7 @@ public final class SegmentScanner<Source: SegmentSource> {
                            at: location(frameOffset, sequence: frame.firstSequence))
         }
         try consume(frame, raw: UnsafeRawBufferPointer(raw), at: frameOffset, visitor: &visitor)
+        visitor.frameDecoded(frame)
         offset = frameOffset + frame.totalLength
         lastFrameTime = frame.timestamp
         if frame.type == .footer {

@@ -13,7 +13,7 @@ struct Stat: ParsableCommand {
     var json = false
 
     func run() throws {
-        let summary = LogSummary.scan(directory: FilePath(log.directory))
+        let summary = LogSummary.scan(directory: FilePath(log.directory), detailed: true)
         let report = StatReport(summary, directory: log.directory)
         var output = OutputBuffer()
         output.write(json ? report.json(verifiedOnly: false) + "\n" : report.text())

@@ -191,6 +191,47 @@ import Testing
 
     struct Ignore: LogVisitor {}
 
+    /// Counts per frame, so the decoder checks plain messages in bulk.
+    struct FrameCounter: LogVisitor {
+        static var visitsPlainMessages: Bool { false }
+        var messages = 0
+        mutating func frameDecoded(_ header: FrameHeader) { messages += Int(header.count) }
+    }
+
+    @Test func emptySlotsAreCaughtOnBothDecoderPaths() throws {
+        // A literal call site (slot 0), then 20 plain messages of slot 0, then one naming empty slot 1.
+        let raw: [UInt8] = [0x3F, 1, 1, 1, 0] + [UInt8](repeating: 0, count: 20) + [1]
+        for bulk in [false, true] {
+            let scanner = SegmentScanner(Self.craftedSegment(codec: .none, rawLength: raw.count, count: 22, stored: raw))
+            _ = try scanner.readHeader()
+            let error = #expect(throws: LogError.self) {
+                if bulk {
+                    var visitor = FrameCounter()
+                    _ = try scanner.step(&visitor)
+                } else {
+                    var visitor = Ignore()
+                    _ = try scanner.step(&visitor)
+                }
+            }
+            #expect(error?.message.contains("empty call-site slot 1") == true, "bulk: \(bulk)")
+            #expect(error?.message.contains("message 22 ") == true, "bulk: \(bulk): \(String(describing: error))")
+        }
+        // The same frame without the bad byte decodes on both paths.
+        let good = Array(raw.dropLast())
+        for bulk in [false, true] {
+            let scanner = SegmentScanner(Self.craftedSegment(codec: .none, rawLength: good.count, count: 21, stored: good))
+            _ = try scanner.readHeader()
+            if bulk {
+                var visitor = FrameCounter()
+                #expect(try scanner.step(&visitor) == .frame(.messages))
+                #expect(visitor.messages == 21)
+            } else {
+                var visitor = Ignore()
+                #expect(try scanner.step(&visitor) == .frame(.messages))
+            }
+        }
+    }
+
     @Test func oversizedLengthFieldsAreRejectedBeforeAllocating() throws {
         let scanner = SegmentScanner(Self.craftedSegment(codec: .none, rawLength: 1 << 30, count: 1, stored: []))
         _ = try scanner.readHeader()
