@@ -113,9 +113,9 @@ private struct Printer: LogVisitor {
     mutating func segment(_ header: SegmentHeader, name: SegmentName, size: Int) {
         guard headers else { return }
         if json {
-            output.write("{\"type\":\"segment\",\"file\":\(JSON.string(name.fileName)),\"segment\":\(header.segmentNumber),\"first_sequence\":\(header.firstSequence),\"codec\":\"\(header.codec)\",\"recording_id\":\"\(header.recordingID)\",\"previous_last_sequence\":\(header.previousLastSequence),\"previous_size\":\(header.previousSize)")
+            output.write("{\"type\":\"segment\",\"file\":\(JSON.quoted(name.fileName)),\"segment\":\(header.segmentNumber),\"first_sequence\":\(header.firstSequence),\"codec\":\"\(header.codec)\",\"recording_id\":\"\(header.recordingID)\",\"previous_last_sequence\":\(header.previousLastSequence),\"previous_size\":\(header.previousSize)")
             if let recording = header.recording {
-                output.write(",\"arguments\":[\(recording.arguments.map(JSON.string).joined(separator: ","))],\"working_directory\":\(JSON.string(recording.workingDirectory)),\"host\":\(JSON.string(recording.hostName)),\"uid\":\(recording.userID),\"start_time_ns\":\(recording.startTime),\"abi_version\":\(recording.interposerABIVersion),\"environment_count\":\(recording.environment.count)")
+                output.write(",\"arguments\":[\(recording.arguments.map(JSON.quoted).joined(separator: ","))],\"working_directory\":\(JSON.quoted(recording.workingDirectory)),\"host\":\(JSON.quoted(recording.hostName)),\"uid\":\(recording.userID),\"start_time_ns\":\(recording.startTime),\"abi_version\":\(recording.interposerABIVersion),\"environment_count\":\(recording.environment.count)")
             }
             output.write("}\n")
         } else {
@@ -177,7 +177,7 @@ private struct Printer: LogVisitor {
     private mutating func printMessage(_ m: Message, payloadSize: Int, preview: UnsafeRawBufferPointer) {
         let shown = preview.prefix(previewBytes)
         if json {
-            var line = "{\"type\":\"message\",\"seq\":\(m.sequence),\"pid\":\(m.process),\"tid\":\(m.thread),\"kind\":\(JSON.string(m.kind.description)),\"kind_id\":\(m.kind.rawValue),\"resource\":\(m.resource),\"result\":\(m.result),\"errno\":\(m.errno),\"payload_size\":\(payloadSize)"
+            var line = "{\"type\":\"message\",\"seq\":\(m.sequence),\"pid\":\(m.process),\"tid\":\(m.thread),\"kind\":\(JSON.quoted(m.kind.description)),\"kind_id\":\(m.kind.rawValue),\"resource\":\(m.resource),\"result\":\(m.result),\"errno\":\(m.errno),\"payload_size\":\(payloadSize)"
             if payloadSize > 0 { line += ",\"payload_preview_hex\":\"\(Hex.string(shown))\"" }
             output.write(line + "}\n")
         } else {

@@ -27,9 +27,32 @@ struct OutputBuffer {
     }
 }
 
+/// A JSON value, written with sorted keys and no Foundation (the tool starts faster without it).
 enum JSON {
+    case string(String)
+    case integer(Int64)
+    case unsigned(UInt64)
+    case number(Double)
+    case null
+    case array([JSON])
+    case object([String: JSON])
+
+    var text: String {
+        switch self {
+        case .string(let value): return Self.quoted(value)
+        case .integer(let value): return String(value)
+        case .unsigned(let value): return String(value)
+        case .number(let value): return value.isFinite ? "\(value)" : "null"
+        case .null: return "null"
+        case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
+        case .object(let members):
+            return "{" + members.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.text }
+                .joined(separator: ",") + "}"
+        }
+    }
+
     /// A JSON string literal for `text`.
-    static func string(_ text: String) -> String {
+    static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import LogFormat
 import SystemPackage
 
@@ -23,7 +22,7 @@ struct Stat: ParsableCommand {
 }
 
 /// What `stat` (and `verify --json`) print, as text or JSON.
-struct StatReport: Encodable {
+struct StatReport {
     let directory: String
     let status: String
     let problem: String?
@@ -45,7 +44,7 @@ struct StatReport: Encodable {
     let processes: [String: UInt64]
     let threads: [String: UInt64]
 
-    struct Recording: Encodable {
+    struct Recording {
         let id: String
         let arguments: [String]
         let workingDirectory: String
@@ -87,25 +86,34 @@ struct StatReport: Encodable {
     }
 
     func json(verifiedOnly: Bool) -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        if verifiedOnly {
-            struct Short: Encodable {
-                let directory, status: String
-                let problem: String?
-                let messages: UInt64
-                let lastSequence: UInt64?
-                let segments: Int
-                let storedBytes: UInt64
-                let exitStatus: Int32?
-            }
-            let short = Short(directory: directory, status: status, problem: problem, messages: messages,
-                              lastSequence: lastSequence, segments: segments, storedBytes: storedBytes,
-                              exitStatus: exitStatus)
-            return String(decoding: try! encoder.encode(short), as: UTF8.self)
-        }
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+        func optional(_ value: UInt64?) -> JSON { value.map(JSON.unsigned) ?? .null }
+        var object: [String: JSON] = [
+            "directory": .string(directory), "status": .string(status),
+            "problem": problem.map(JSON.string) ?? .null, "messages": .unsigned(messages),
+            "last_sequence": optional(lastSequence), "segments": .integer(Int64(segments)),
+            "stored_bytes": .unsigned(storedBytes),
+            "exit_status": exitStatus.map { .integer(Int64($0)) } ?? .null,
+        ]
+        if verifiedOnly { return JSON.object(object).text }
+        func counts(_ table: [String: UInt64]) -> JSON { .object(table.mapValues(JSON.unsigned)) }
+        object["first_sequence"] = optional(firstSequence)
+        object["frames"] = counts(frames)
+        object["raw_bytes"] = .unsigned(rawBytes)
+        object["payload_bytes"] = .unsigned(payloadBytes)
+        object["compression_ratio"] = .number(compressionRatio)
+        object["stored_bytes_per_message"] = .number(storedBytesPerMessage)
+        object["duration_seconds"] = .number(durationSeconds)
+        object["messages_per_second"] = .number(messagesPerSecond)
+        object["kinds"] = counts(kinds)
+        object["processes"] = counts(processes)
+        object["threads"] = counts(threads)
+        object["recording"] = recording.map {
+            .object(["id": .string($0.id), "arguments": .array($0.arguments.map(JSON.string)),
+                     "working_directory": .string($0.workingDirectory), "host": .string($0.host),
+                     "uid": .unsigned(UInt64($0.uid)), "start_time_ns": .unsigned($0.startTimeNs),
+                     "abi_version": .unsigned(UInt64($0.abiVersion))])
+        } ?? .null
+        return JSON.object(object).text
     }
 
     func text() -> String {
@@ -125,7 +133,7 @@ struct StatReport: Encodable {
             out += "\(title):\n"
             for (key, count) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
                 let share = messages > 0 ? Double(count) * 100 / Double(messages) : 0
-                out += "  \(key.padding(toLength: max(key.count, 20), withPad: " ", startingAt: 0)) \(String(count).leftPadded(12)) \(Format.fixed(share, 1).leftPadded(6))%\n"
+                out += "  \(key.rightPadded(20)) \(String(count).leftPadded(12)) \(Format.fixed(share, 1).leftPadded(6))%\n"
             }
         }
         table("kinds", kinds)
@@ -138,5 +146,9 @@ struct StatReport: Encodable {
 extension String {
     fileprivate func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+
+    fileprivate func rightPadded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

@@ -55,17 +55,23 @@ func writeLockStream(codec: Codec, to directory: String) throws -> (Double, LogW
     return (now() - start, writer.statistics)
 }
 
-/// Runs a command, returning its wall time, or nil if it failed or is missing.
+/// Runs a command with its output discarded, returning its wall time, or nil if it failed.
+/// (posix_spawn and waitpid: Foundation's Process.waitUntilExit polls, which would blur the times.)
 func timeCommand(_ path: String, _ args: [String]) -> Double? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = args
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = ([path] + args).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
     let start = now()
-    guard (try? process.run()) != nil else { return nil }
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? now() - start : nil
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return nil }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    let elapsed = now() - start
+    return status == 0 ? elapsed : nil
 }
 
 func best(_ times: [Double?]) -> Double? { times.compactMap { $0 }.min() }
