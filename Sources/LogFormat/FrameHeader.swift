@@ -61,7 +61,7 @@ public struct FrameHeader: Sendable, Hashable {
     public var totalLength: Int { Self.size + storedLength }
 
     /// Writes the header, with its checksum, into the first ``size`` bytes of `buffer`.
-    func encode(into buffer: UnsafeMutableRawBufferPointer) {
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
         precondition(buffer.count >= Self.size)
         buffer.storeBytes(of: Self.syncWord.littleEndian, toByteOffset: 0, as: UInt32.self)
         buffer.storeBytes(of: type.rawValue, toByteOffset: 4, as: UInt8.self)

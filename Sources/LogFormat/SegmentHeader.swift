@@ -37,7 +37,7 @@ public struct SegmentHeader: Hashable, Sendable {
         self.recording = recording
     }
 
-    func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] {
         let recordingBytes = recording?.encoded() ?? []
         var out = BinaryWriter(capacity: Self.fixedSize + recordingBytes.count)
         out.raw(Self.magic)
