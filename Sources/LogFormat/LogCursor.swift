@@ -1,3 +1,4 @@
+import Glibc
 import SystemPackage
 
 /// Walks a log directory's segments in order, frame by frame, checking the segment chain, and
@@ -58,8 +59,28 @@ public final class LogCursor {
     /// Time the last frame read was written (ns since 1970), 0 before the first.
     public var lastFrameTime: UInt64 { scanner?.lastFrameTime ?? 0 }
 
-    /// Bytes present in the current segment beyond the cursor (how far a follower is behind).
-    public var bytesBehind: Int { scanner.map { max(0, $0.source.size - $0.offset) } ?? 0 }
+    /// How far a follower is behind what has been written.
+    public struct Lag: Hashable, Sendable {
+        /// Bytes present in the current and later segments that the cursor has not read yet.
+        public var bytes: Int
+        /// Nanoseconds since the last frame read was written (0 before the first frame).
+        public var sinceLastFrame: UInt64
+    }
+
+    /// How far behind the cursor is, as of now (looks at the directory and file sizes).
+    public func lag() throws -> Lag {
+        var bytes = 0
+        if let scanner {
+            bytes = max(0, scanner.source.size - scanner.offset)
+            for later in try directory.segments() where later.number > (scanner.name?.number ?? .max) {
+                var info = stat()
+                if stat(directory.path(of: later).string, &info) == 0 { bytes += Int(info.st_size) }
+            }
+        }
+        let last = lastFrameTime
+        let now = SystemClock.realtimeNanoseconds()
+        return Lag(bytes: bytes, sinceLastFrame: last == 0 || now < last ? 0 : now - last)
+    }
 
     /// Reads the next frame, handing its content to `visitor`.
     public func step<Visitor: LogVisitor>(_ visitor: inout Visitor) throws -> Step {

@@ -30,6 +30,9 @@ extension LogWriter {
         public var inlinePayloadLimit: Int = 16 << 10
         /// A sealed segment's index gets an entry at most every this many bytes.
         public var indexInterval: Int = 256 << 10
+        /// ``LogWriter/flushIfDue()`` writes a frame whose first message is older than this, so
+        /// that followers see quiet periods' messages promptly.
+        public var flushDeadline: Duration = .milliseconds(2)
         public var durability: Durability = .default
 
         public init(codec: Codec = .lz4, segmentSize: Int = 64 << 20, frameSize: Int = 64 << 10,

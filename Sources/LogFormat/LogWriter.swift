@@ -25,6 +25,7 @@ public final class LogWriter {
     private var rawCount = 0
     private var frameFirstSequence: UInt64 = 1
     private var frameMessages: UInt32 = 0
+    private var frameStartTime: UInt64 = 0
     private var encoder = MessageEncoder()
 
     // One output buffer for a frame's header and stored payload, so a frame is one write().
@@ -90,6 +91,7 @@ public final class LogWriter {
         if rawCount + needed > raw.count { try writeMessagesFrame() }
         if frameMessages == 0 {
             frameFirstSequence = sequence
+            frameStartTime = SystemClock.monotonicNanoseconds()
             encoder.startFrame()
         }
         let site = CallSite(process: process, thread: thread, kind: kind.rawValue, resource: resource)
@@ -109,6 +111,15 @@ public final class LogWriter {
     /// Writes the messages collected so far as a frame (readers and followers see them then).
     public func flush() throws {
         if frameMessages > 0 { try writeMessagesFrame() }
+    }
+
+    /// Writes the pending frame if its first message has waited longer than
+    /// ``Options/flushDeadline``. The recorder calls this whenever it has nothing to append.
+    public func flushIfDue() throws {
+        guard frameMessages > 0 else { return }
+        let (seconds, attoseconds) = options.flushDeadline.components
+        let deadline = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        if SystemClock.monotonicNanoseconds() - frameStartTime >= deadline { try writeMessagesFrame() }
     }
 
     /// Ends the recording: flushes, writes the END record, seals the segment and closes it.
