@@ -93,7 +93,7 @@ public final class LogReader {
             guard view.sequence >= first else { return }
             if view.hasExternalPayload {
                 var message = Message(view)
-                message.payload.reserveCapacity(min(view.payloadSize, 64 << 20))
+                message.payload.reserveCapacity(min(view.payloadSize, 1 << 20))  // grows with the chunks that arrive
                 assembling = message
             } else {
                 queue.append(Message(view))

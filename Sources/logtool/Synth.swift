@@ -63,15 +63,16 @@ struct Synth: ParsableCommand {
             var workload = SyntheticWorkload(pattern: SyntheticWorkload.Pattern(rawValue: pattern)!, seed: seed,
                                              largePayloads: !smallPayloads)
             let start = monotonicSeconds()
-            for sequence in 1...max(messages, 1) where messages > 0 {
+            var sequence: UInt64 = 0
+            while sequence < messages {
+                sequence += 1
                 try writer.append(workload.next()!)
-                if rate > 0 {
-                    let due = start + Double(sequence) / rate
-                    let now = monotonicSeconds()
-                    if due > now {
-                        try writer.flush()
-                        usleep(UInt32(min(due - now, 0.001) * 1e6))
-                    }
+                guard rate > 0 else { continue }
+                let due = start + Double(sequence) / rate
+                let now = monotonicSeconds()
+                if due > now {
+                    try writer.flush()
+                    usleep(UInt32(min(due - now, 0.001) * 1e6))
                 }
             }
             if noEnd { try writer.close() } else { try writer.finish(exitStatus: exitStatus) }
