@@ -4,6 +4,7 @@ import PackageDescription
 let package = Package(
     name: "replrec",
     products: [
+        .executable(name: "replrec", targets: ["Recorder"]),
         .executable(name: "logtool", targets: ["logtool"]),
         .library(name: "LogFormat", targets: ["LogFormat"]),
     ],
@@ -24,6 +25,11 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // The shared-memory ABI between the interception layer and the tools (header only). The
+        // layer itself (Sources/CInterpose) is built by scripts/build-interposer.sh with cc: no
+        // Swift target depends on it, and it must need only libc.
+        .systemLibrary(name: "CReplABI", path: "Sources/CReplABI"),
+        .systemLibrary(name: "CRecorderShims", path: "Sources/CRecorderShims"),
         // CRC-32C with the SSE4.2 instruction where the CPU has it, a table otherwise.
         .target(name: "CCRC32C"),
 
@@ -37,6 +43,15 @@ let package = Package(
         ),
 
         // Command-line tools.
+        .executableTarget(
+            name: "Recorder",
+            dependencies: [
+                "LogFormat", "CReplABI", "CRecorderShims",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .executableTarget(
             name: "logtool",
             dependencies: [

@@ -30,6 +30,8 @@ public final class LogWriter {
 
     // One output buffer for a frame's header and stored payload, so a frame is one write().
     private let output: UnsafeMutableRawBufferPointer
+    // Payload pieces on their way into a payload frame or an inline payload.
+    private let chunk: UnsafeMutableRawBufferPointer
     private let zstd = ZstdContexts()
     private var lastSync = SystemClock.monotonicNanoseconds()
 
@@ -55,6 +57,7 @@ public final class LogWriter {
         output = .allocate(byteCount: FrameHeader.size + max(
             Codec.lz4.compressBound(rawCapacity), Codec.zstd.compressBound(rawCapacity), rawCapacity),
             alignment: 16)
+        chunk = .allocate(byteCount: self.options.frameSize, alignment: 16)
         try directory.createForWriting()
         try openSegment(SegmentHeader(recordingID: recordingID, segmentNumber: 1, codec: self.options.codec,
                                       firstSequence: 1, recording: recording))
@@ -64,6 +67,7 @@ public final class LogWriter {
         if let file { try? file.close() }
         raw.deallocate()
         output.deallocate()
+        chunk.deallocate()
     }
 
     /// Appends one message; its sequence number must be ``nextSequence``.
@@ -80,32 +84,75 @@ public final class LogWriter {
     public func append(sequence: UInt64, process: UInt32, thread: UInt32, kind: MessageKind,
                        resource: UInt64, result: Int64, errno: Int32,
                        payload: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws {
+        guard payload.count > options.inlinePayloadLimit else {
+            try checkNext(sequence)
+            try encode(CallSite(process: process, thread: thread, kind: kind.rawValue, resource: resource),
+                       sequence: sequence, result: result, errno: errno, payloadSize: payload.count, inline: payload)
+            return
+        }
+        var offset = 0
+        try append(sequence: sequence, process: process, thread: thread, kind: kind, resource: resource,
+                   result: result, errno: errno, payloadSize: payload.count) { chunk in
+            chunk.copyMemory(from: UnsafeRawBufferPointer(rebasing: payload[offset..<offset + chunk.count]))
+            offset += chunk.count
+        }
+    }
+
+    /// Appends one message whose payload `fill` produces piece by piece: it is called with
+    /// buffers to fill completely, in order, `payloadSize` bytes in all. The recorder streams
+    /// payloads of any size this way, without ever holding one whole.
+    public func append(sequence: UInt64, process: UInt32, thread: UInt32, kind: MessageKind,
+                       resource: UInt64, result: Int64, errno: Int32, payloadSize: Int,
+                       fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        try checkNext(sequence)
+        let site = CallSite(process: process, thread: thread, kind: kind.rawValue, resource: resource)
+        if payloadSize <= options.inlinePayloadLimit {
+            let piece = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<payloadSize])
+            try fill(piece)
+            try encode(site, sequence: sequence, result: result, errno: errno, payloadSize: payloadSize,
+                       inline: UnsafeRawBufferPointer(piece))
+            return
+        }
+        try encode(site, sequence: sequence, result: result, errno: errno, payloadSize: payloadSize, inline: nil)
+        try writeMessagesFrame(mayRoll: false)  // its payload frames go in the same segment
+        var chunkIndex: UInt32 = 0
+        var left = payloadSize
+        while left > 0 {
+            let piece = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<min(options.frameSize, left)])
+            try fill(piece)
+            try writeFrame(.payload, payload: UnsafeRawBufferPointer(piece), firstSequence: sequence,
+                           count: chunkIndex, codec: options.codec)
+            left -= piece.count
+            chunkIndex += 1
+        }
+        try rollIfFull()
+    }
+
+    private func checkNext(_ sequence: UInt64) throws {
         guard sequence == nextSequence else {
             throw LogError(sequence > nextSequence ? .gap : .misuse,
                            "message \(sequence) appended where \(nextSequence) was due",
                            at: LogLocation(file: currentPath, segment: segment.number, sequence: sequence))
         }
         guard file != nil else { throw LogError(.misuse, "append after the log was closed") }
-        let external = payload.count > options.inlinePayloadLimit
-        let needed = MessageEncoding.maxEncodedHeader + (external ? 0 : payload.count)
+    }
+
+    /// Adds a message to the frame being filled; `inline` is nil for an external payload.
+    @inline(__always)
+    private func encode(_ site: CallSite, sequence: UInt64, result: Int64, errno: Int32, payloadSize: Int,
+                        inline: UnsafeRawBufferPointer?) throws {
+        let needed = MessageEncoding.maxEncodedHeader + (inline?.count ?? 0)
         if rawCount + needed > raw.count { try writeMessagesFrame() }
         if frameMessages == 0 {
             frameFirstSequence = sequence
             frameStartTime = SystemClock.monotonicNanoseconds()
             encoder.startFrame()
         }
-        let site = CallSite(process: process, thread: thread, kind: kind.rawValue, resource: resource)
-        rawCount = encoder.encode(site, result: result, errno: errno, payloadSize: payload.count,
-                                  inlinePayload: external ? nil : payload, into: raw.baseAddress!, at: rawCount)
+        rawCount = encoder.encode(site, result: result, errno: errno, payloadSize: payloadSize,
+                                  inlinePayload: inline, into: raw.baseAddress!, at: rawCount)
         frameMessages += 1
         nextSequence += 1
-        if external {
-            try writeMessagesFrame(mayRoll: false)  // its payload frames go in the same segment
-            try writePayloadFrames(payload, sequence: sequence)
-            try rollIfFull()
-        } else if rawCount >= options.frameSize {
-            try writeMessagesFrame()
-        }
+        if rawCount >= options.frameSize, inline != nil || payloadSize == 0 { try writeMessagesFrame() }
     }
 
     /// Writes the messages collected so far as a frame (readers and followers see them then).
@@ -160,18 +207,6 @@ public final class LogWriter {
         rawCount = 0
         frameMessages = 0
         if mayRoll { try rollIfFull() }
-    }
-
-    private func writePayloadFrames(_ payload: UnsafeRawBufferPointer, sequence: UInt64) throws {
-        var chunkIndex: UInt32 = 0
-        var start = 0
-        while start < payload.count {
-            let end = min(start + options.frameSize, payload.count)
-            try writeFrame(.payload, payload: UnsafeRawBufferPointer(rebasing: payload[start..<end]),
-                           firstSequence: sequence, count: chunkIndex, codec: options.codec)
-            start = end
-            chunkIndex += 1
-        }
     }
 
     private func writeFrame(_ type: FrameType, payload: UnsafeRawBufferPointer, firstSequence: UInt64,

@@ -1,0 +1,351 @@
+/*
+ * The layer's core: the real_* table, attaching to the recorder's shared region, taking and
+ * publishing sequence numbers, payloads, thread and fork bookkeeping, fail-stop.
+ */
+#include "interpose.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct repl_real_table repl_real;
+repl_shared *repl_region;
+uint32_t repl_process;
+REPL_TLS struct repl_thread_state repl_self = {.thread = 0, .area = REPL_NO_AREA, .depth = 0};
+
+static const char *layer_path;   /* this library's path, kept in LD_PRELOAD across exec */
+static const char *region_name;  /* the shared-memory object's name */
+static pthread_key_t area_key;   /* releases a thread's payload area when it exits */
+
+/* ---- the real_* table ------------------------------------------------------------------ */
+
+#define RESOLVE(name) repl_real.name = (__typeof__(repl_real.name))dlsym(RTLD_NEXT, #name)
+
+static void resolve_all(void) {
+    RESOLVE(pthread_mutex_lock); RESOLVE(pthread_mutex_trylock); RESOLVE(pthread_mutex_timedlock);
+    /* The default (2.3.2) condition variables; programs linked against the 2.2.5 ones are not
+     * supported. */
+    repl_real.pthread_cond_wait = dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.3.2");
+    repl_real.pthread_cond_timedwait = dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2");
+    if (!repl_real.pthread_cond_wait) RESOLVE(pthread_cond_wait);
+    if (!repl_real.pthread_cond_timedwait) RESOLVE(pthread_cond_timedwait);
+    RESOLVE(pthread_rwlock_rdlock); RESOLVE(pthread_rwlock_wrlock);
+    RESOLVE(pthread_rwlock_tryrdlock); RESOLVE(pthread_rwlock_trywrlock);
+    RESOLVE(pthread_rwlock_timedrdlock); RESOLVE(pthread_rwlock_timedwrlock);
+    RESOLVE(pthread_spin_lock); RESOLVE(pthread_spin_trylock);
+    RESOLVE(sem_wait); RESOLVE(sem_trywait); RESOLVE(sem_timedwait); RESOLVE(sem_post);
+    RESOLVE(pthread_barrier_wait); RESOLVE(pthread_once); RESOLVE(pthread_join); RESOLVE(pthread_create);
+    RESOLVE(time); RESOLVE(gettimeofday); RESOLVE(clock_gettime); RESOLVE(clock);
+    RESOLVE(getrandom); RESOLVE(getentropy); RESOLVE(arc4random); RESOLVE(arc4random_buf);
+    RESOLVE(arc4random_uniform);
+    RESOLVE(read); RESOLVE(readv); RESOLVE(pread); RESOLVE(preadv); RESOLVE(recv); RESOLVE(recvfrom);
+    RESOLVE(recvmsg); RESOLVE(accept); RESOLVE(accept4); RESOLVE(connect); RESOLVE(poll); RESOLVE(ppoll);
+    RESOLVE(select); RESOLVE(pselect); RESOLVE(epoll_wait); RESOLVE(epoll_pwait);
+    RESOLVE(write); RESOLVE(writev); RESOLVE(send); RESOLVE(sendto); RESOLVE(sendmsg);
+    RESOLVE(fork); RESOLVE(execve); RESOLVE(execveat); RESOLVE(fexecve);
+    RESOLVE(wait); RESOLVE(waitpid); RESOLVE(wait4); RESOLVE(waitid);
+    RESOLVE(exit); RESOLVE(_exit); RESOLVE(posix_spawn); RESOLVE(posix_spawnp);
+}
+
+static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
+
+void repl_resolve(void) {
+    /* pthread_once is interposed too; the depth guard sends our own use to the real one,
+     * which is not resolved yet at this point, so go through libc's symbol directly. */
+    repl_self.depth++;
+    extern int __pthread_once(pthread_once_t *, void (*)(void)) __attribute__((weak));
+    if (__pthread_once) __pthread_once(&resolve_once, resolve_all);
+    else if (!repl_real.pthread_mutex_lock) resolve_all();
+    repl_self.depth--;
+}
+
+/* ---- fail-stop and waiting ------------------------------------------------------------- */
+
+static void say(const char *text) {
+    ssize_t ignored = syscall(SYS_write, 2, text, strlen(text));
+    (void)ignored;
+}
+
+void repl_fail_stop(const char *why) {
+    say("replrec: ");
+    say(why);
+    say("; stopping the program (fail-stop: an unrecorded primary would break its backups)\n");
+    syscall(SYS_kill, getpid(), SIGKILL);
+    for (;;) pause();
+}
+
+static void check_recorder(void) {
+    if (syscall(SYS_kill, repl_region->recorder_pid, 0) != 0 && errno == ESRCH)
+        repl_fail_stop("the recorder is gone");
+}
+
+/* Waiting is the slow path (the ring or a payload area is full): spin, yield, then sleep. */
+static void backoff(unsigned *round) {
+    unsigned r = (*round)++;
+    if (r < 64) {
+        __builtin_ia32_pause();
+    } else if (r < 128) {
+        sched_yield();
+    } else {
+        struct timespec pause_time = {0, 50 * 1000};
+        syscall(SYS_nanosleep, &pause_time, NULL);
+        if ((r & 1023) == 0) check_recorder();
+    }
+}
+
+/* ---- sequence numbers and the ring ----------------------------------------------------- */
+
+uint64_t repl_take(void) {
+    /* Relaxed is enough: read-modify-writes of one atomic are totally ordered, and that order
+     * agrees with happens-before, so a call that observes another's effect (through a lock, a
+     * semaphore, a pipe) gets the larger number (R1). */
+    uint64_t sequence = atomic_fetch_add_explicit(&repl_region->next_sequence, 1, memory_order_relaxed) + 1;
+    if (REPL_UNLIKELY((sequence & 4095) == 0)) check_recorder();
+    return sequence;
+}
+
+static uint16_t take_area(void) {
+    repl_shared *r = repl_region;
+    unsigned round = 0;
+    for (;;) {
+        uint32_t expected = 0;
+        if (atomic_compare_exchange_weak_explicit(&r->area_lock, &expected, 1, memory_order_acquire,
+                                                  memory_order_relaxed)) {
+            int32_t index = -1;
+            if (r->free_count > 0) index = repl_free_areas(r)[--r->free_count];
+            else if (r->areas_used < r->payload_areas) index = (int32_t)r->areas_used++;
+            atomic_store_explicit(&r->area_lock, 0, memory_order_release);
+            if (index >= 0) return (uint16_t)index;
+        }
+        backoff(&round);
+    }
+}
+
+/* A released area may still hold bytes the recorder has not read: that is fine, since the next
+ * owner's messages all come later in sequence order and the area is first in, first out. */
+static void release_area(uint16_t index) {
+    repl_shared *r = repl_region;
+    unsigned round = 0;
+    uint32_t expected = 0;
+    while (!atomic_compare_exchange_weak_explicit(&r->area_lock, &expected, 1, memory_order_acquire,
+                                                  memory_order_relaxed)) {
+        expected = 0;
+        backoff(&round);
+    }
+    repl_free_areas(r)[r->free_count++] = index;
+    atomic_store_explicit(&r->area_lock, 0, memory_order_release);
+}
+
+static void thread_exit_release(void *value) {
+    (void)value;
+    if (repl_region && repl_self.area != REPL_NO_AREA) {
+        release_area(repl_self.area);
+        repl_self.area = REPL_NO_AREA;
+    }
+}
+
+static uint16_t my_area(void) {
+    if (repl_self.area == REPL_NO_AREA) {
+        repl_self.area = take_area();
+        pthread_setspecific(area_key, (void *)1);  /* so that thread exit gives it back */
+    }
+    return repl_self.area;
+}
+
+/* Streams payload bytes into this thread's area; the recorder reads them as they come. */
+static void write_area(uint16_t index, const struct repl_piece *pieces, int count) {
+    repl_payload_area *area = repl_area(repl_region, index);
+    uint64_t head = atomic_load_explicit(&area->head, memory_order_relaxed);
+    for (int i = 0; i < count; i++) {
+        const uint8_t *data = pieces[i].data;
+        size_t left = pieces[i].length;
+        unsigned round = 0;
+        while (left > 0) {
+            uint64_t tail = atomic_load_explicit(&area->tail, memory_order_acquire);
+            uint64_t space = REPL_PAYLOAD_AREA_SIZE - (head - tail);
+            if (space == 0) {
+                backoff(&round);
+                continue;
+            }
+            size_t at = (size_t)(head % REPL_PAYLOAD_AREA_SIZE);
+            size_t chunk = left;
+            if (chunk > space) chunk = (size_t)space;
+            if (chunk > REPL_PAYLOAD_AREA_SIZE - at) chunk = REPL_PAYLOAD_AREA_SIZE - at;
+            memcpy(repl_area_data(area) + at, data, chunk);
+            head += chunk;
+            data += chunk;
+            left -= chunk;
+            atomic_store_explicit(&area->head, head, memory_order_release);
+        }
+    }
+}
+
+void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result, int error,
+                  const struct repl_piece *pieces, int count) {
+    repl_shared *r = repl_region;
+    repl_slot *slot = repl_ring(r) + (sequence & (REPL_RING_SLOTS - 1));
+    unsigned round = 0;
+    while (sequence - atomic_load_explicit(&r->drained, memory_order_acquire) > REPL_RING_SLOTS)
+        backoff(&round);  /* the ring is full: the recorder frees the slot */
+
+    uint64_t total = 0;
+    for (int i = 0; i < count; i++) total += pieces[i].length;
+    slot->process = repl_process;
+    slot->thread = repl_self.thread;
+    slot->resource = resource;
+    slot->result = result;
+    slot->error = error;
+    slot->kind = kind;
+    slot->payload_length = total;
+    if (total <= REPL_INLINE_PAYLOAD) {
+        slot->area = REPL_NO_AREA;
+        uint8_t *out = slot->inline_payload;
+        for (int i = 0; i < count; i++) {
+            memcpy(out, pieces[i].data, pieces[i].length);
+            out += pieces[i].length;
+        }
+        atomic_store_explicit(&slot->sequence, sequence, memory_order_release);
+        return;
+    }
+    uint16_t area = my_area();
+    slot->area = area;
+    atomic_store_explicit(&slot->sequence, sequence, memory_order_release);
+    write_area(area, pieces, count);
+}
+
+void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t result, int error,
+                        const struct repl_piece *pieces, int count) {
+    int saved_errno = errno;  /* the program sees the errno of its call, not of our waiting */
+    repl_self.depth++;
+    repl_publish(repl_take(), kind, resource, result, error, pieces, count);
+    repl_self.depth--;
+    errno = saved_errno;
+}
+
+void repl_record(uint16_t kind, uint64_t resource, int64_t result, int error, const void *payload,
+                 size_t length) {
+    struct repl_piece piece = {payload, length};
+    repl_record_pieces(kind, resource, result, error, &piece, payload && length ? 1 : 0);
+}
+
+bool repl_fd_is_recorded(int fd) {
+    struct stat info;
+    if (syscall(SYS_fstat, fd, &info) != 0) return true;
+    return !S_ISREG(info.st_mode);
+}
+
+/* ---- fork (pthread_atfork: also covers forks inside libc, such as daemon()) ------------- */
+
+REPL_TLS uint64_t repl_fork_sequence;
+REPL_TLS bool repl_in_fork_wrapper;
+
+/* Release-like: the number is taken before the child exists; the child's logical id is it (R3). */
+static void fork_prepare(void) {
+    if (repl_active()) repl_fork_sequence = repl_take();
+}
+
+static void fork_parent(void) {
+    if (!repl_fork_sequence || repl_in_fork_wrapper) return;  /* the wrapper publishes the pid */
+    repl_self.depth++;
+    repl_publish(repl_fork_sequence, REPL_FORK, 0, 0, 0, NULL, 0);
+    repl_self.depth--;
+    repl_fork_sequence = 0;
+}
+
+static void fork_child(void) {
+    if (!repl_fork_sequence) return;
+    repl_process = (uint32_t)repl_fork_sequence;
+    repl_self.thread = 0;
+    repl_self.area = REPL_NO_AREA;  /* the parent's thread keeps using its area */
+    repl_fork_sequence = 0;
+    atomic_fetch_add_explicit(&repl_region->processes_started, 1, memory_order_relaxed);
+}
+
+/* ---- exec environment ------------------------------------------------------------------ */
+
+static bool has_prefix(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+char **repl_exec_environment(char *const envp[], uint32_t process) {
+    size_t count = 0;
+    while (envp && envp[count]) count++;
+    char **out = calloc(count + 5, sizeof(char *));
+    if (!out) return NULL;
+    size_t n = 0;
+    const char *preload = NULL;
+    for (size_t i = 0; i < count; i++) {
+        if (has_prefix(envp[i], REPL_ENV_SHM "=") || has_prefix(envp[i], REPL_ENV_PROCESS "=") ||
+            has_prefix(envp[i], REPL_ENV_LAYER "="))
+            continue;
+        if (has_prefix(envp[i], "LD_PRELOAD=")) {
+            preload = envp[i] + strlen("LD_PRELOAD=");
+            continue;
+        }
+        out[n++] = strdup(envp[i]);
+    }
+    char *line;
+    if (preload && strstr(preload, layer_path)) {
+        if (asprintf(&line, "LD_PRELOAD=%s", preload) >= 0) out[n++] = line;
+    } else if (preload && *preload) {
+        if (asprintf(&line, "LD_PRELOAD=%s:%s", layer_path, preload) >= 0) out[n++] = line;
+    } else {
+        if (asprintf(&line, "LD_PRELOAD=%s", layer_path) >= 0) out[n++] = line;
+    }
+    if (asprintf(&line, "%s=%s", REPL_ENV_SHM, region_name) >= 0) out[n++] = line;
+    if (asprintf(&line, "%s=%u", REPL_ENV_PROCESS, process) >= 0) out[n++] = line;
+    if (asprintf(&line, "%s=%s", REPL_ENV_LAYER, layer_path) >= 0) out[n++] = line;
+    out[n] = NULL;
+    return out;
+}
+
+void repl_free_environment(char **envp) {
+    if (!envp) return;
+    for (size_t i = 0; envp[i]; i++) free(envp[i]);
+    free(envp);
+}
+
+/* ---- attaching ------------------------------------------------------------------------- */
+
+__attribute__((constructor)) static void repl_attach(void) {
+    repl_resolve();
+    const char *name = getenv(REPL_ENV_SHM);
+    const char *process = getenv(REPL_ENV_PROCESS);
+    const char *layer = getenv(REPL_ENV_LAYER);
+    if (!name || !process || !layer) return;  /* not under replrec: stay out of the way */
+
+    int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+    if (fd < 0) repl_fail_stop("cannot open the recorder's shared memory");
+    repl_shared *header = mmap(NULL, sizeof(repl_shared), PROT_READ, MAP_SHARED, fd, 0);
+    if (header == MAP_FAILED) repl_fail_stop("cannot map the recorder's shared memory");
+    if (header->magic != REPL_ABI_MAGIC || header->abi_version != REPL_ABI_VERSION ||
+        header->size != repl_region_size())
+        repl_fail_stop("the recorder speaks another ABI version of the interception layer");
+    pid_t header_pid = header->recorder_pid;
+    munmap(header, sizeof(repl_shared));
+    void *region = mmap(NULL, repl_region_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);  /* the mapping stays; programs that close every descriptor cannot break it */
+    if (region == MAP_FAILED) repl_fail_stop("cannot map the recorder's shared memory");
+
+    /* The root process dies with the recorder; the others notice when they next check. */
+    if (strcmp(process, "0") == 0 && getppid() == header_pid) prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+    region_name = strdup(name);
+    layer_path = strdup(layer);
+    repl_process = (uint32_t)strtoul(process, NULL, 10);
+    repl_self.thread = 0;
+    pthread_key_create(&area_key, thread_exit_release);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    repl_region = region;
+    atomic_fetch_add_explicit(&repl_region->processes_started, 1, memory_order_relaxed);
+}

@@ -1,0 +1,196 @@
+/*
+ * Internal header of the interception layer (libreplintercept.so).
+ *
+ * Rules of the layer:
+ *  - Every exported symbol is an interposed libc/libpthread function; everything else is static
+ *    or hidden (built with -fvisibility=hidden, exports marked REPL_EXPORT).
+ *  - The real functions come from one table, repl_real, filled once (repl_resolve).
+ *  - A thread-local depth guard makes calls the layer makes itself (and calls made before the
+ *    layer is ready) go straight to the real function.
+ *  - Ordering (R1): acquire-like calls (locks, waits, reads, clocks, random) perform their real
+ *    effect, then take their sequence number and publish. Release-like calls that cannot block
+ *    (sem_post, thread creation, fork, exit, exec) take their number before their effect and
+ *    publish right after it. Writes to pipes and sockets can block for as long as their reader
+ *    likes, so they are numbered after their effect: a thread never holds an unpublished number
+ *    while it waits on another program thread, which would stall the recorder (and, through the
+ *    bounded ring and payload areas, the whole program). Both ends of an in-recording channel
+ *    are virtualised at replay, so their relative order carries no real dependency.
+ */
+#ifndef REPLREC_INTERPOSE_H
+#define REPLREC_INTERPOSE_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "replabi.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define REPL_EXPORT __attribute__((visibility("default")))
+#define REPL_HIDDEN __attribute__((visibility("hidden")))
+#define REPL_TLS __thread __attribute__((tls_model("initial-exec")))
+#define REPL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define REPL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Message kinds: the numbers of LogFormat's MessageKind (checked by a test). */
+enum repl_kind {
+    REPL_MUTEX_LOCK = 1, REPL_MUTEX_TRYLOCK = 2, REPL_MUTEX_TIMEDLOCK = 3,
+    REPL_COND_WAIT = 4, REPL_COND_TIMEDWAIT = 5,
+    REPL_RWLOCK_RDLOCK = 6, REPL_RWLOCK_WRLOCK = 7, REPL_RWLOCK_TRYRDLOCK = 8,
+    REPL_RWLOCK_TRYWRLOCK = 9, REPL_RWLOCK_TIMEDRDLOCK = 10, REPL_RWLOCK_TIMEDWRLOCK = 11,
+    REPL_SPIN_LOCK = 12, REPL_SPIN_TRYLOCK = 13,
+    REPL_SEM_WAIT = 14, REPL_SEM_TRYWAIT = 15, REPL_SEM_TIMEDWAIT = 16, REPL_SEM_POST = 17,
+    REPL_BARRIER_WAIT = 18, REPL_ONCE = 19, REPL_THREAD_JOIN = 20,
+    REPL_TIME = 32, REPL_GETTIMEOFDAY = 33, REPL_CLOCK_GETTIME = 34, REPL_CLOCK = 35,
+    REPL_GETRANDOM = 40, REPL_GETENTROPY = 41, REPL_ARC4RANDOM = 42,
+    REPL_READ = 48, REPL_READV = 49, REPL_PREAD = 50, REPL_PREADV = 51,
+    REPL_RECV = 52, REPL_RECVFROM = 53, REPL_RECVMSG = 54, REPL_ACCEPT = 55, REPL_CONNECT = 56,
+    REPL_POLL = 57, REPL_SELECT = 58, REPL_EPOLL_WAIT = 59,
+    REPL_WRITE = 60, REPL_WRITEV = 61, REPL_SEND = 62, REPL_SENDMSG = 63,
+    REPL_GETPID = 80, REPL_GETPPID = 81, REPL_GETTID = 82, REPL_THREAD_CREATE = 83,
+    REPL_THREAD_START = 84, REPL_THREAD_EXIT = 85, REPL_FORK = 86, REPL_PROCESS_START = 87,
+    REPL_EXEC = 88, REPL_WAIT = 89, REPL_EXIT = 90,
+};
+
+/* The real functions, resolved once. */
+struct repl_real_table {
+    int (*pthread_mutex_lock)(pthread_mutex_t *);
+    int (*pthread_mutex_trylock)(pthread_mutex_t *);
+    int (*pthread_mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
+    int (*pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+    int (*pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+    int (*pthread_rwlock_rdlock)(pthread_rwlock_t *);
+    int (*pthread_rwlock_wrlock)(pthread_rwlock_t *);
+    int (*pthread_rwlock_tryrdlock)(pthread_rwlock_t *);
+    int (*pthread_rwlock_trywrlock)(pthread_rwlock_t *);
+    int (*pthread_rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*pthread_rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*pthread_spin_lock)(pthread_spinlock_t *);
+    int (*pthread_spin_trylock)(pthread_spinlock_t *);
+    int (*sem_wait)(sem_t *);
+    int (*sem_trywait)(sem_t *);
+    int (*sem_timedwait)(sem_t *, const struct timespec *);
+    int (*sem_post)(sem_t *);
+    int (*pthread_barrier_wait)(pthread_barrier_t *);
+    int (*pthread_once)(pthread_once_t *, void (*)(void));
+    int (*pthread_join)(pthread_t, void **);
+    int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+    time_t (*time)(time_t *);
+    int (*gettimeofday)(struct timeval *, void *);
+    int (*clock_gettime)(clockid_t, struct timespec *);
+    clock_t (*clock)(void);
+    ssize_t (*getrandom)(void *, size_t, unsigned int);
+    int (*getentropy)(void *, size_t);
+    uint32_t (*arc4random)(void);
+    void (*arc4random_buf)(void *, size_t);
+    uint32_t (*arc4random_uniform)(uint32_t);
+
+    ssize_t (*read)(int, void *, size_t);
+    ssize_t (*readv)(int, const struct iovec *, int);
+    ssize_t (*pread)(int, void *, size_t, off_t);
+    ssize_t (*preadv)(int, const struct iovec *, int, off_t);
+    ssize_t (*recv)(int, void *, size_t, int);
+    ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+    ssize_t (*recvmsg)(int, struct msghdr *, int);
+    int (*accept)(int, struct sockaddr *, socklen_t *);
+    int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+    int (*connect)(int, const struct sockaddr *, socklen_t);
+    int (*poll)(struct pollfd *, nfds_t, int);
+    int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+    int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+    int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
+    int (*epoll_wait)(int, struct epoll_event *, int, int);
+    int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+    ssize_t (*write)(int, const void *, size_t);
+    ssize_t (*writev)(int, const struct iovec *, int);
+    ssize_t (*send)(int, const void *, size_t, int);
+    ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+    ssize_t (*sendmsg)(int, const struct msghdr *, int);
+
+    pid_t (*fork)(void);
+    int (*execve)(const char *, char *const[], char *const[]);
+    int (*execveat)(int, const char *, char *const[], char *const[], int);
+    int (*fexecve)(int, char *const[], char *const[]);
+    pid_t (*wait)(int *);
+    pid_t (*waitpid)(pid_t, int *, int);
+    pid_t (*wait4)(pid_t, int *, int, struct rusage *);
+    int (*waitid)(idtype_t, id_t, siginfo_t *, int);
+    void (*exit)(int) __attribute__((noreturn));
+    void (*_exit)(int) __attribute__((noreturn));
+    int (*posix_spawn)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]);
+    int (*posix_spawnp)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]);
+};
+
+REPL_HIDDEN extern struct repl_real_table repl_real;
+
+/* The shared region, NULL when the layer is passive (no recorder). */
+REPL_HIDDEN extern repl_shared *repl_region;
+/* This process's logical id. */
+REPL_HIDDEN extern uint32_t repl_process;
+
+/* Per-thread state. */
+struct repl_thread_state {
+    uint32_t thread; /* logical thread id: 0 for a main thread, else the pthread_create number */
+    uint16_t area;   /* payload area, REPL_NO_AREA until the first large payload */
+    uint16_t depth;  /* re-entrancy guard: > 0 while inside the layer */
+};
+REPL_HIDDEN extern REPL_TLS struct repl_thread_state repl_self;
+
+/* Fills repl_real (idempotent, cheap once done). */
+REPL_HIDDEN void repl_resolve(void);
+
+/* Whether this call should be recorded: recording, and not from inside the layer. */
+static inline bool repl_active(void) {
+    return repl_region != NULL && repl_self.depth == 0;
+}
+
+/* A payload made of pieces (readv, recvfrom's address and data). */
+struct repl_piece {
+    const void *data;
+    size_t length;
+};
+
+/* Records a message whose effect has happened (acquire-like): takes the number and publishes. */
+REPL_HIDDEN void repl_record(uint16_t kind, uint64_t resource, int64_t result, int error,
+                             const void *payload, size_t length);
+REPL_HIDDEN void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t result, int error,
+                                    const struct repl_piece *pieces, int count);
+
+/* Release-like calls: take the number first, publish after the effect. */
+REPL_HIDDEN uint64_t repl_take(void);
+REPL_HIDDEN void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result,
+                              int error, const struct repl_piece *pieces, int count);
+
+/* The number pthread_atfork's prepare handler took for the fork under way, and whether the fork
+ * wrapper (which knows the child's pid) publishes it. */
+REPL_HIDDEN extern REPL_TLS uint64_t repl_fork_sequence;
+REPL_HIDDEN extern REPL_TLS bool repl_in_fork_wrapper;
+
+/* Whether fd is something other than a regular file (its input is recorded). */
+REPL_HIDDEN bool repl_fd_is_recorded(int fd);
+
+/* Builds the environment for an exec or spawn: the program's, plus what the layer needs to
+ * attach in the new image as logical process `process`. Returns a malloc'd array (free with
+ * repl_free_environment). */
+REPL_HIDDEN char **repl_exec_environment(char *const envp[], uint32_t process);
+REPL_HIDDEN void repl_free_environment(char **envp);
+
+/* Fail-stop: the recorder is gone; an unrecorded primary would silently break its backups. */
+REPL_HIDDEN void repl_fail_stop(const char *why) __attribute__((noreturn));
+
+#endif

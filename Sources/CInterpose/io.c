@@ -1,0 +1,223 @@
+/*
+ * Input and output on anything that is not a regular file: pipes, sockets, terminals,
+ * character devices (/dev/urandom). Regular files are the same at replay and are not recorded.
+ *
+ * Input is acquire-like: the real call, then the number, with the bytes read (or the ready
+ * set, the peer address) as the payload. Writes are numbered after their effect too: a write to
+ * a pipe can block until its reader reads, and a thread must not hold an unpublished number
+ * while it waits on another program thread (see interpose.h).
+ */
+#include "interpose.h"
+
+#include <errno.h>
+#include <alloca.h>
+#include <string.h>
+
+#define ENSURE(name)                                                                         \
+    do {                                                                                     \
+        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
+    } while (0)
+
+/* The bytes a vector read returned: the first `total` bytes of the vector. */
+static int vector_pieces(const struct iovec *iov, int count, size_t total, struct repl_piece *pieces) {
+    int n = 0;
+    for (int i = 0; i < count && total > 0; i++) {
+        size_t length = iov[i].iov_len < total ? iov[i].iov_len : total;
+        pieces[n++] = (struct repl_piece){iov[i].iov_base, length};
+        total -= length;
+    }
+    return n;
+}
+
+static void record_vector(uint16_t kind, int fd, ssize_t result, const struct iovec *iov, int count) {
+    struct repl_piece stack[16];
+    struct repl_piece *pieces = stack;
+    if (count > 16) pieces = alloca(sizeof(struct repl_piece) * (size_t)count);
+    int n = result > 0 ? vector_pieces(iov, count, (size_t)result, pieces) : 0;
+    repl_record_pieces(kind, (uint64_t)fd, result, result < 0 ? errno : 0, pieces, n);
+}
+
+REPL_EXPORT ssize_t read(int fd, void *buffer, size_t length) {
+    ENSURE(read);
+    ssize_t result = repl_real.read(fd, buffer, length);
+    if (repl_active() && repl_fd_is_recorded(fd))
+        repl_record(REPL_READ, (uint64_t)fd, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
+    return result;
+}
+
+REPL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int count) {
+    ENSURE(readv);
+    ssize_t result = repl_real.readv(fd, iov, count);
+    if (repl_active() && repl_fd_is_recorded(fd)) record_vector(REPL_READV, fd, result, iov, count);
+    return result;
+}
+
+REPL_EXPORT ssize_t pread(int fd, void *buffer, size_t length, off_t offset) {
+    ENSURE(pread);
+    ssize_t result = repl_real.pread(fd, buffer, length, offset);
+    if (repl_active() && repl_fd_is_recorded(fd))
+        repl_record(REPL_PREAD, (uint64_t)fd, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
+    return result;
+}
+
+REPL_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int count, off_t offset) {
+    ENSURE(preadv);
+    ssize_t result = repl_real.preadv(fd, iov, count, offset);
+    if (repl_active() && repl_fd_is_recorded(fd)) record_vector(REPL_PREADV, fd, result, iov, count);
+    return result;
+}
+
+REPL_EXPORT ssize_t recv(int fd, void *buffer, size_t length, int flags) {
+    ENSURE(recv);
+    ssize_t result = repl_real.recv(fd, buffer, length, flags);
+    if (repl_active())
+        repl_record(REPL_RECV, (uint64_t)fd, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
+    return result;
+}
+
+/* recvfrom's payload: u32 address length, the address, then the data. */
+REPL_EXPORT ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, struct sockaddr *address, socklen_t *address_length) {
+    ENSURE(recvfrom);
+    ssize_t result = repl_real.recvfrom(fd, buffer, length, flags, address, address_length);
+    if (repl_active()) {
+        uint32_t alen = (address && address_length && result >= 0) ? (uint32_t)*address_length : 0;
+        struct repl_piece pieces[3] = {{&alen, sizeof alen}, {address, alen}, {buffer, result > 0 ? (size_t)result : 0}};
+        repl_record_pieces(REPL_RECVFROM, (uint64_t)fd, result, result < 0 ? errno : 0, pieces, 3);
+    }
+    return result;
+}
+
+/* recvmsg's payload: the data received. Control messages (passed descriptors) are not recorded. */
+REPL_EXPORT ssize_t recvmsg(int fd, struct msghdr *message, int flags) {
+    ENSURE(recvmsg);
+    ssize_t result = repl_real.recvmsg(fd, message, flags);
+    if (repl_active()) record_vector(REPL_RECVMSG, fd, result, message->msg_iov, (int)message->msg_iovlen);
+    return result;
+}
+
+static void record_accept(int fd, int result, struct sockaddr *address, socklen_t *address_length) {
+    size_t alen = (address && address_length && result >= 0) ? *address_length : 0;
+    repl_record(REPL_ACCEPT, (uint64_t)fd, result, result < 0 ? errno : 0, address, alen);
+}
+
+REPL_EXPORT int accept(int fd, struct sockaddr *address, socklen_t *address_length) {
+    ENSURE(accept);
+    int result = repl_real.accept(fd, address, address_length);
+    if (repl_active()) record_accept(fd, result, address, address_length);
+    return result;
+}
+
+REPL_EXPORT int accept4(int fd, struct sockaddr *address, socklen_t *address_length, int flags) {
+    ENSURE(accept4);
+    int result = repl_real.accept4(fd, address, address_length, flags);
+    if (repl_active()) record_accept(fd, result, address, address_length);
+    return result;
+}
+
+REPL_EXPORT int connect(int fd, const struct sockaddr *address, socklen_t address_length) {
+    ENSURE(connect);
+    int result = repl_real.connect(fd, address, address_length);
+    if (repl_active()) repl_record(REPL_CONNECT, (uint64_t)fd, result, result ? errno : 0, NULL, 0);
+    return result;
+}
+
+/* Ready sets: poll's revents, select's three sets, epoll's events. */
+static void record_poll(struct pollfd *fds, nfds_t count, int result) {
+    struct repl_piece pieces[1] = {{fds, result >= 0 ? count * sizeof *fds : 0}};
+    repl_record_pieces(REPL_POLL, count, result, result < 0 ? errno : 0, pieces, 1);
+}
+
+REPL_EXPORT int poll(struct pollfd *fds, nfds_t count, int timeout) {
+    ENSURE(poll);
+    int result = repl_real.poll(fds, count, timeout);
+    if (repl_active()) record_poll(fds, count, result);
+    return result;
+}
+
+REPL_EXPORT int ppoll(struct pollfd *fds, nfds_t count, const struct timespec *timeout, const sigset_t *mask) {
+    ENSURE(ppoll);
+    int result = repl_real.ppoll(fds, count, timeout, mask);
+    if (repl_active()) record_poll(fds, count, result);
+    return result;
+}
+
+static void record_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int result) {
+    size_t bytes = result >= 0 && nfds > 0 ? ((size_t)nfds + 7) / 8 : 0;
+    static const uint8_t none[sizeof(fd_set)];
+    struct repl_piece pieces[3] = {{r ? (void *)r : none, bytes}, {w ? (void *)w : none, bytes}, {e ? (void *)e : none, bytes}};
+    repl_record_pieces(REPL_SELECT, (uint64_t)nfds, result, result < 0 ? errno : 0, pieces, 3);
+}
+
+REPL_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout) {
+    ENSURE(select);
+    int result = repl_real.select(nfds, r, w, e, timeout);
+    if (repl_active()) record_select(nfds, r, w, e, result);
+    return result;
+}
+
+REPL_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *timeout, const sigset_t *mask) {
+    ENSURE(pselect);
+    int result = repl_real.pselect(nfds, r, w, e, timeout, mask);
+    if (repl_active()) record_select(nfds, r, w, e, result);
+    return result;
+}
+
+static void record_epoll(int epfd, struct epoll_event *events, int result) {
+    repl_record(REPL_EPOLL_WAIT, (uint64_t)epfd, result, result < 0 ? errno : 0, events,
+                result > 0 ? (size_t)result * sizeof *events : 0);
+}
+
+REPL_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout) {
+    ENSURE(epoll_wait);
+    int result = repl_real.epoll_wait(epfd, events, max, timeout);
+    if (repl_active()) record_epoll(epfd, events, result);
+    return result;
+}
+
+REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout, const sigset_t *mask) {
+    ENSURE(epoll_pwait);
+    int result = repl_real.epoll_pwait(epfd, events, max, timeout, mask);
+    if (repl_active()) record_epoll(epfd, events, result);
+    return result;
+}
+
+/* ---- writes: numbered (no payload: the program regenerates the bytes at replay) ---------- */
+
+#define RECORD_WRITE(kind, fd, result)                                                       \
+    if (repl_active() && repl_fd_is_recorded(fd))                                            \
+        repl_record(kind, (uint64_t)(fd), result, result < 0 ? errno : 0, NULL, 0)
+
+REPL_EXPORT ssize_t write(int fd, const void *buffer, size_t length) {
+    ENSURE(write);
+    ssize_t result = repl_real.write(fd, buffer, length);
+    RECORD_WRITE(REPL_WRITE, fd, result);
+    return result;
+}
+
+REPL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
+    ENSURE(writev);
+    ssize_t result = repl_real.writev(fd, iov, count);
+    RECORD_WRITE(REPL_WRITEV, fd, result);
+    return result;
+}
+
+REPL_EXPORT ssize_t send(int fd, const void *buffer, size_t length, int flags) {
+    ENSURE(send);
+    ssize_t result = repl_real.send(fd, buffer, length, flags);
+    RECORD_WRITE(REPL_SEND, fd, result);
+    return result;
+}
+
+REPL_EXPORT ssize_t sendto(int fd, const void *buffer, size_t length, int flags, const struct sockaddr *to, socklen_t to_length) {
+    ENSURE(sendto);
+    ssize_t result = repl_real.sendto(fd, buffer, length, flags, to, to_length);
+    RECORD_WRITE(REPL_SEND, fd, result);
+    return result;
+}
+
+REPL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *message, int flags) {
+    ENSURE(sendmsg);
+    ssize_t result = repl_real.sendmsg(fd, message, flags);
+    RECORD_WRITE(REPL_SENDMSG, fd, result);
+    return result;
+}

@@ -1,0 +1,305 @@
+/*
+ * Processes: identities, fork (and vfork, done as fork), the exec family, posix_spawn,
+ * system, the wait family, exit.
+ *
+ * fork, posix_spawn and exit are release-like: the number is taken before the effect, and the
+ * new process's logical id is the fork's number (R3). exec publishes before it replaces the
+ * image (it does not return on success) and passes the layer, the region and the logical id on
+ * in the new environment, even when the program passes an environment of its own. Waits are
+ * acquire-like.
+ */
+#include "interpose.h"
+
+#include <alloca.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define ENSURE(name)                                                                         \
+    do {                                                                                     \
+        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
+    } while (0)
+
+/* ---- identities ------------------------------------------------------------------------ */
+
+REPL_EXPORT pid_t getpid(void) {
+    pid_t result = (pid_t)syscall(SYS_getpid);
+    if (repl_active()) repl_record(REPL_GETPID, 0, result, 0, NULL, 0);
+    return result;
+}
+
+REPL_EXPORT pid_t getppid(void) {
+    pid_t result = (pid_t)syscall(SYS_getppid);
+    if (repl_active()) repl_record(REPL_GETPPID, 0, result, 0, NULL, 0);
+    return result;
+}
+
+REPL_EXPORT pid_t gettid(void) {
+    pid_t result = (pid_t)syscall(SYS_gettid);
+    if (repl_active()) repl_record(REPL_GETTID, 0, result, 0, NULL, 0);
+    return result;
+}
+
+/* ---- fork ------------------------------------------------------------------------------ */
+
+REPL_EXPORT pid_t fork(void) {
+    ENSURE(fork);
+    if (!repl_active()) return repl_real.fork();
+    repl_in_fork_wrapper = true;
+    pid_t result = repl_real.fork();  /* pthread_atfork handlers take the number (core.c) */
+    int error = errno;
+    repl_in_fork_wrapper = false;
+    if (result != 0 && repl_fork_sequence) {
+        repl_self.depth++;
+        repl_publish(repl_fork_sequence, REPL_FORK, 0, result, result < 0 ? error : 0, NULL, 0);
+        repl_self.depth--;
+        repl_fork_sequence = 0;
+    }
+    errno = error;
+    return result;
+}
+
+/* A vfork child shares its parent's memory (and this layer's state) until it execs: the layer
+ * cannot run safely there, so vfork is a fork, which POSIX allows. */
+REPL_EXPORT pid_t vfork(void) { return fork(); }
+
+/* ---- exec ------------------------------------------------------------------------------ */
+
+static void record_exec(const char *path) {
+    repl_self.depth++;
+    uint64_t sequence = repl_take();
+    struct repl_piece piece = {path, path ? strlen(path) : 0};
+    repl_publish(sequence, REPL_EXEC, 0, 0, 0, &piece, 1);
+    repl_self.depth--;
+}
+
+static void record_exec_failure(int error) {
+    repl_record(REPL_EXEC, 1, -1, error, NULL, 0);
+    errno = error;
+}
+
+REPL_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
+    ENSURE(execve);
+    if (!repl_active()) return repl_real.execve(path, argv, envp);
+    char **environment = repl_exec_environment(envp, repl_process);
+    record_exec(path);
+    repl_real.execve(path, argv, environment ? environment : envp);
+    int error = errno;
+    repl_free_environment(environment);
+    record_exec_failure(error);
+    return -1;
+}
+
+REPL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) {
+    ENSURE(execveat);
+    if (!repl_active()) return repl_real.execveat(dirfd, path, argv, envp, flags);
+    char **environment = repl_exec_environment(envp, repl_process);
+    record_exec(path);
+    repl_real.execveat(dirfd, path, argv, environment ? environment : envp, flags);
+    int error = errno;
+    repl_free_environment(environment);
+    record_exec_failure(error);
+    return -1;
+}
+
+REPL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
+    ENSURE(fexecve);
+    if (!repl_active()) return repl_real.fexecve(fd, argv, envp);
+    char **environment = repl_exec_environment(envp, repl_process);
+    record_exec("");
+    repl_real.fexecve(fd, argv, environment ? environment : envp);
+    int error = errno;
+    repl_free_environment(environment);
+    record_exec_failure(error);
+    return -1;
+}
+
+REPL_EXPORT int execv(const char *path, char *const argv[]) { return execve(path, argv, environ); }
+
+/* execvp and execvpe search PATH inside libc, which calls its own execve: wrap them whole. */
+REPL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
+    static int (*real_execvpe)(const char *, char *const[], char *const[]);
+    if (!real_execvpe) real_execvpe = (__typeof__(real_execvpe))dlsym(RTLD_NEXT, "execvpe");
+    if (!repl_active()) return real_execvpe(file, argv, envp);
+    char **environment = repl_exec_environment(envp, repl_process);
+    record_exec(file);
+    real_execvpe(file, argv, environment ? environment : envp);
+    int error = errno;
+    repl_free_environment(environment);
+    record_exec_failure(error);
+    return -1;
+}
+
+REPL_EXPORT int execvp(const char *file, char *const argv[]) { return execvpe(file, argv, environ); }
+
+/* The list forms: collect the arguments, then the vector forms above. */
+#define COLLECT_ARGUMENTS(first, last_named)                                                 \
+    size_t count = 1;                                                                        \
+    va_list args;                                                                            \
+    va_start(args, last_named);                                                              \
+    while (va_arg(args, char *)) count++;                                                    \
+    va_end(args);                                                                            \
+    char **argv = alloca((count + 1) * sizeof(char *));                                      \
+    argv[0] = (char *)(first);                                                               \
+    va_start(args, last_named);                                                              \
+    for (size_t i = 1; i <= count; i++) argv[i] = va_arg(args, char *);
+
+REPL_EXPORT int execl(const char *path, const char *arg, ...) {
+    COLLECT_ARGUMENTS(arg, arg);
+    va_end(args);
+    return execve(path, argv, environ);
+}
+
+REPL_EXPORT int execlp(const char *file, const char *arg, ...) {
+    COLLECT_ARGUMENTS(arg, arg);
+    va_end(args);
+    return execvpe(file, argv, environ);
+}
+
+REPL_EXPORT int execle(const char *path, const char *arg, ...) {
+    COLLECT_ARGUMENTS(arg, arg);
+    char *const *envp = va_arg(args, char *const *);
+    va_end(args);
+    return execve(path, argv, envp);
+}
+
+/* ---- posix_spawn and system: children made inside libc, without the exported fork --------- */
+
+static int spawn(bool search, pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+                 const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
+    int (*real)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]) =
+        search ? repl_real.posix_spawnp : repl_real.posix_spawn;
+    if (!repl_active()) return real(pid, path, actions, attributes, argv, envp);
+    pid_t child = 0;
+    repl_self.depth++;
+    uint64_t sequence = repl_take();  /* release-like; the child's logical id */
+    char **environment = repl_exec_environment(envp ? envp : environ, (uint32_t)sequence);
+    int result = real(&child, path, actions, attributes, argv, environment ? environment : envp);
+    repl_free_environment(environment);
+    repl_publish(sequence, REPL_FORK, 1, result == 0 ? child : -1, result, NULL, 0);
+    repl_self.depth--;
+    if (pid && result == 0) *pid = child;
+    return result;
+}
+
+REPL_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+                            const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
+    ENSURE(posix_spawn);
+    return spawn(false, pid, path, actions, attributes, argv, envp);
+}
+
+REPL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
+                             const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
+    ENSURE(posix_spawnp);
+    return spawn(true, pid, file, actions, attributes, argv, envp);
+}
+
+/* system(3) as POSIX describes it, through the spawn and wait wrappers so that both are seen. */
+REPL_EXPORT int system(const char *command) {
+    static int (*real_system)(const char *);
+    if (!real_system) real_system = (__typeof__(real_system))dlsym(RTLD_NEXT, "system");
+    if (!repl_active() || command == NULL) return real_system(command);
+
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, saved_int, saved_quit;
+    sigset_t block, saved_mask;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGINT, &ignore, &saved_int);
+    sigaction(SIGQUIT, &ignore, &saved_quit);
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &saved_mask);
+
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    if (saved_int.sa_handler != SIG_IGN) sigaddset(&defaults, SIGINT);
+    if (saved_quit.sa_handler != SIG_IGN) sigaddset(&defaults, SIGQUIT);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setsigmask(&attributes, &saved_mask);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+    char *argv[] = {"sh", "-c", (char *)command, NULL};
+    pid_t child;
+    int status = -1;
+    int error = posix_spawn(&child, "/bin/sh", NULL, &attributes, argv, environ);
+    posix_spawnattr_destroy(&attributes);
+    if (error == 0) {
+        while (waitpid(child, &status, 0) < 0) {
+            if (errno != EINTR) {
+                status = -1;
+                break;
+            }
+        }
+    } else {
+        status = 127 << 8;
+    }
+    sigaction(SIGINT, &saved_int, NULL);
+    sigaction(SIGQUIT, &saved_quit, NULL);
+    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+    return status;
+}
+
+/* ---- wait ------------------------------------------------------------------------------ */
+
+static void record_wait(pid_t result, const int *status) {
+    int value = status && result > 0 ? *status : 0;
+    repl_record(REPL_WAIT, 0, result, result < 0 ? errno : 0, &value, result > 0 ? sizeof value : 0);
+}
+
+REPL_EXPORT pid_t wait(int *status) {
+    ENSURE(wait4);
+    pid_t result = repl_real.wait4(-1, status, 0, NULL);
+    if (repl_active()) record_wait(result, status);
+    return result;
+}
+
+REPL_EXPORT pid_t waitpid(pid_t pid, int *status, int options) {
+    ENSURE(waitpid);
+    pid_t result = repl_real.waitpid(pid, status, options);
+    if (repl_active()) record_wait(result, status);
+    return result;
+}
+
+REPL_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
+    ENSURE(wait4);
+    pid_t result = repl_real.wait4(pid, status, options, usage);
+    if (repl_active()) record_wait(result, status);
+    return result;
+}
+
+REPL_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
+    ENSURE(waitid);
+    int result = repl_real.waitid(type, id, info, options);
+    if (repl_active())
+        repl_record(REPL_WAIT, 1, result, result < 0 ? errno : 0, info, result == 0 && info ? sizeof *info : 0);
+    return result;
+}
+
+/* ---- exit ------------------------------------------------------------------------------ */
+
+static void record_exit(int status) {
+    if (!repl_active()) return;
+    repl_record(REPL_EXIT, 0, status, 0, NULL, 0);
+}
+
+REPL_EXPORT void exit(int status) {
+    ENSURE(exit);
+    record_exit(status);
+    repl_real.exit(status);
+}
+
+REPL_EXPORT void _exit(int status) {
+    ENSURE(_exit);
+    record_exit(status);
+    repl_real._exit(status);
+}

@@ -1,0 +1,77 @@
+/*
+ * Clocks and randomness: time, gettimeofday, clock_gettime (every clock), clock, getrandom,
+ * getentropy, arc4random*. All acquire-like: the real call, then the number, with the value the
+ * program saw as the payload (or the result). Reads of /dev/urandom are input (io.c).
+ */
+#include "interpose.h"
+
+#include <errno.h>
+#include <sys/time.h>
+
+#define ENSURE(name)                                                                         \
+    do {                                                                                     \
+        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
+    } while (0)
+
+REPL_EXPORT time_t time(time_t *out) {
+    ENSURE(time);
+    time_t result = repl_real.time(out);
+    if (repl_active()) repl_record(REPL_TIME, 0, result, 0, NULL, 0);
+    return result;
+}
+
+REPL_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
+    ENSURE(gettimeofday);
+    int result = repl_real.gettimeofday(tv, tz);
+    if (repl_active()) repl_record(REPL_GETTIMEOFDAY, 0, result, result ? errno : 0, tv, !result ? sizeof *tv : 0);
+    return result;
+}
+
+REPL_EXPORT int clock_gettime(clockid_t clock, struct timespec *ts) {
+    ENSURE(clock_gettime);
+    int result = repl_real.clock_gettime(clock, ts);
+    if (repl_active())
+        repl_record(REPL_CLOCK_GETTIME, (uint64_t)(uint32_t)clock, result, result ? errno : 0, ts, !result ? sizeof *ts : 0);
+    return result;
+}
+
+REPL_EXPORT clock_t clock(void) {
+    ENSURE(clock);
+    clock_t result = repl_real.clock();
+    if (repl_active()) repl_record(REPL_CLOCK, 0, result, 0, NULL, 0);
+    return result;
+}
+
+REPL_EXPORT ssize_t getrandom(void *buffer, size_t length, unsigned int flags) {
+    ENSURE(getrandom);
+    ssize_t result = repl_real.getrandom(buffer, length, flags);
+    if (repl_active()) repl_record(REPL_GETRANDOM, flags, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
+    return result;
+}
+
+REPL_EXPORT int getentropy(void *buffer, size_t length) {
+    ENSURE(getentropy);
+    int result = repl_real.getentropy(buffer, length);
+    if (repl_active()) repl_record(REPL_GETENTROPY, 0, result, result ? errno : 0, buffer, result == 0 ? length : 0);
+    return result;
+}
+
+REPL_EXPORT uint32_t arc4random(void) {
+    ENSURE(arc4random);
+    uint32_t result = repl_real.arc4random();
+    if (repl_active()) repl_record(REPL_ARC4RANDOM, 0, result, 0, NULL, 0);
+    return result;
+}
+
+REPL_EXPORT void arc4random_buf(void *buffer, size_t length) {
+    ENSURE(arc4random_buf);
+    repl_real.arc4random_buf(buffer, length);
+    if (repl_active()) repl_record(REPL_ARC4RANDOM, 1, 0, 0, buffer, length);
+}
+
+REPL_EXPORT uint32_t arc4random_uniform(uint32_t bound) {
+    ENSURE(arc4random_uniform);
+    uint32_t result = repl_real.arc4random_uniform(bound);
+    if (repl_active()) repl_record(REPL_ARC4RANDOM, 2, result, 0, NULL, 0);
+    return result;
+}

@@ -1,0 +1,27 @@
+/* System calls the recorder needs that Swift cannot call directly (variadic or macro-heavy). */
+#ifndef REPLREC_RECORDER_SHIMS_H
+#define REPLREC_RECORDER_SHIMS_H
+
+#include <signal.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+/* Turns address-space randomisation off for the programs this process starts. */
+static inline int replrec_disable_aslr(void) {
+    int current = personality(0xffffffff);
+    if (current == -1) return -1;
+    return personality((unsigned long)current | ADDR_NO_RANDOMIZE) == -1 ? -1 : 0;
+}
+
+/* Orphaned descendants are re-parented to this process, so it sees the whole tree exit. */
+static inline int replrec_become_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+static inline int replrec_exited(int status) { return WIFEXITED(status); }
+static inline int replrec_exit_status(int status) { return WEXITSTATUS(status); }
+static inline int replrec_signaled(int status) { return WIFSIGNALED(status); }
+static inline int replrec_term_signal(int status) { return WTERMSIG(status); }
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * The shared-memory ABI between the interception layer (libreplintercept.so, in every process
+ * of the recorded program) and the recorder (replrec). Header only: structs, constants and the
+ * few inline atomics both sides need. Any change to a layout bumps REPL_ABI_VERSION.
+ *
+ * Layout of the region (one shared-memory object, created 0600 by the recorder):
+ *
+ *   repl_shared                 header, counters
+ *   repl_slot[ring_slots]       the message ring: sequence number s lives in slot s % ring_slots
+ *   repl_payload_area[areas]    one per live thread: a byte ring for payloads too big for a slot
+ *
+ * Record: a thread takes s = ++next_sequence (R2), waits until slot s is free (drained >= s -
+ * ring_slots), fills it, writes its payload into its own area, and publishes the slot by storing
+ * s into slot.sequence with release order. The recorder drains slots in sequence order: it
+ * waits for slot.sequence == drained + 1 (acquire), copies the message, and stores drained + 1
+ * (release), which frees the slot. No system call on this path unless the ring is full.
+ */
+#ifndef REPLREC_REPLABI_H
+#define REPLREC_REPLABI_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REPL_ABI_MAGIC 0x52504C52u /* "RLPR" */
+#define REPL_ABI_VERSION 1u
+
+#define REPL_RING_SLOTS (1u << 16)
+#define REPL_PAYLOAD_AREAS 1024u
+#define REPL_PAYLOAD_AREA_SIZE (256u << 10)
+#define REPL_INLINE_PAYLOAD 16u
+#define REPL_NO_AREA 0xFFFFu
+
+/* Environment variables the layer reads (and removes from what the program sees recorded). */
+#define REPL_ENV_SHM "REPLREC_SHM"         /* name of the shared-memory object */
+#define REPL_ENV_PROCESS "REPLREC_PROCESS" /* logical process id of a process started by exec */
+
+/* Logical ids (R3): the root process is 0, a forked or spawned process gets the sequence number
+ * of its fork; a process's main thread is 0, a created thread gets the number of its
+ * pthread_create. Sequence numbers start at 1, so the ids never collide. */
+#define REPL_ENV_LAYER "REPLREC_LAYER"     /* path of libreplintercept.so, to keep it on exec */
+
+/* One message in the ring: one 64-byte cache line. */
+typedef struct repl_slot {
+    _Atomic uint64_t sequence; /* published sequence number; written last, with release order */
+    uint32_t process;          /* logical process id */
+    uint32_t thread;           /* logical thread id */
+    uint64_t resource;
+    int64_t result;
+    int32_t error;
+    uint16_t kind;
+    uint16_t area;           /* payload area holding the payload, REPL_NO_AREA when inline */
+    uint64_t payload_length; /* bytes; inline when <= REPL_INLINE_PAYLOAD */
+    uint8_t inline_payload[REPL_INLINE_PAYLOAD];
+} repl_slot;
+
+_Static_assert(sizeof(repl_slot) == 64, "repl_slot is one cache line");
+_Static_assert(offsetof(repl_slot, sequence) == 0, "repl_slot.sequence");
+_Static_assert(offsetof(repl_slot, resource) == 16, "repl_slot.resource");
+_Static_assert(offsetof(repl_slot, kind) == 36, "repl_slot.kind");
+_Static_assert(offsetof(repl_slot, payload_length) == 40, "repl_slot.payload_length");
+_Static_assert(offsetof(repl_slot, inline_payload) == 48, "repl_slot.inline_payload");
+
+/* A single-producer (its thread), single-consumer (the recorder) byte ring: this header, then
+ * REPL_PAYLOAD_AREA_SIZE bytes of data (repl_area_data). Explicit padding keeps the counters on
+ * separate cache lines (Swift imports neither over-aligned structs nor huge arrays well). */
+typedef struct repl_payload_area {
+    _Atomic uint64_t head; /* bytes written by the owning thread */
+    uint8_t pad0[56];
+    _Atomic uint64_t tail; /* bytes consumed by the recorder */
+    uint8_t pad1[56];
+} repl_payload_area;
+
+#define REPL_AREA_STRIDE (sizeof(repl_payload_area) + REPL_PAYLOAD_AREA_SIZE)
+_Static_assert(sizeof(repl_payload_area) == 128, "repl_payload_area layout");
+
+typedef struct repl_shared {
+    uint32_t magic;
+    uint32_t abi_version;
+    uint32_t ring_slots;
+    uint32_t payload_areas;
+    uint32_t payload_area_size;
+    int32_t recorder_pid; /* the layer stops the program when this process is gone (fail-stop) */
+    uint64_t size;        /* bytes of the whole region */
+    uint8_t pad0[32];
+    _Atomic uint64_t next_sequence; /* last sequence number taken (0: none yet); own cache line */
+    uint8_t pad1[56];
+    _Atomic uint64_t drained; /* last sequence number the recorder consumed; own cache line */
+    uint8_t pad2[56];
+    _Atomic uint32_t area_lock; /* guards the free list of payload areas (repl_free_areas) */
+    uint32_t areas_used;        /* areas ever handed out */
+    uint32_t free_count;
+    _Atomic uint32_t processes_started; /* statistics for the summary line */
+    _Atomic uint32_t threads_started;
+} repl_shared;
+
+_Static_assert(offsetof(repl_shared, next_sequence) == 64, "repl_shared.next_sequence");
+_Static_assert(offsetof(repl_shared, drained) == 128, "repl_shared.drained");
+
+/* Byte offsets inside the region: header, free list of areas, ring, areas. */
+static inline size_t repl_free_list_offset(void) {
+    return (sizeof(repl_shared) + 63) & ~(size_t)63;
+}
+
+static inline size_t repl_ring_offset(void) {
+    return (repl_free_list_offset() + REPL_PAYLOAD_AREAS * sizeof(uint16_t) + 4095) & ~(size_t)4095;
+}
+
+static inline size_t repl_areas_offset(void) {
+    return repl_ring_offset() + (size_t)REPL_RING_SLOTS * sizeof(repl_slot);
+}
+
+static inline size_t repl_region_size(void) {
+    return repl_areas_offset() + (size_t)REPL_PAYLOAD_AREAS * REPL_AREA_STRIDE;
+}
+
+static inline uint16_t *repl_free_areas(repl_shared *shared) {
+    return (uint16_t *)((char *)shared + repl_free_list_offset());
+}
+
+static inline repl_slot *repl_ring(repl_shared *shared) {
+    return (repl_slot *)((char *)shared + repl_ring_offset());
+}
+
+static inline repl_payload_area *repl_area(repl_shared *shared, uint32_t index) {
+    return (repl_payload_area *)((char *)shared + repl_areas_offset() + (size_t)index * REPL_AREA_STRIDE);
+}
+
+static inline uint8_t *repl_area_data(repl_payload_area *area) {
+    return (uint8_t *)(area + 1);
+}
+
+/* Accessors for the Swift side, which does not touch C11 atomics itself. */
+static inline uint64_t repl_next_sequence(repl_shared *shared) {
+    return atomic_load_explicit(&shared->next_sequence, memory_order_acquire);
+}
+
+static inline uint64_t repl_drained(repl_shared *shared) {
+    return atomic_load_explicit(&shared->drained, memory_order_acquire);
+}
+
+/* Frees the slots up to `sequence`: their content has been copied out. */
+static inline void repl_set_drained(repl_shared *shared, uint64_t sequence) {
+    atomic_store_explicit(&shared->drained, sequence, memory_order_release);
+}
+
+/* The sequence number published in a slot (acquire: the slot's fields are visible after it). */
+static inline uint64_t repl_slot_published(repl_slot *slot) {
+    return atomic_load_explicit(&slot->sequence, memory_order_acquire);
+}
+
+static inline uint64_t repl_area_head(repl_payload_area *area) {
+    return atomic_load_explicit(&area->head, memory_order_acquire);
+}
+
+static inline uint64_t repl_area_tail(repl_payload_area *area) {
+    return atomic_load_explicit(&area->tail, memory_order_relaxed);
+}
+
+/* Gives consumed payload bytes back to the area's thread. */
+static inline void repl_area_consume(repl_payload_area *area, uint64_t tail) {
+    atomic_store_explicit(&area->tail, tail, memory_order_release);
+}
+
+static inline uint32_t repl_processes_started(repl_shared *shared) {
+    return atomic_load_explicit(&shared->processes_started, memory_order_relaxed);
+}
+
+static inline uint32_t repl_threads_started(repl_shared *shared) {
+    return atomic_load_explicit(&shared->threads_started, memory_order_relaxed);
+}
+
+#endif

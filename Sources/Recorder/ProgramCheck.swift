@@ -1,0 +1,59 @@
+import Glibc
+import SystemPackage
+
+/// Finds the program to record and refuses what LD_PRELOAD cannot reach: setuid and setgid
+/// programs (the loader ignores LD_PRELOAD there) and statically linked ones (no loader at all).
+enum ProgramCheck {
+    /// The program's path: as given when it contains a slash, else searched in PATH.
+    static func resolve(_ command: String, path searchPath: String?) throws -> String {
+        if command.contains("/") { return try check(command) }
+        for directory in (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + command
+            if access(candidate, X_OK) == 0 { return try check(candidate) }
+        }
+        throw RecorderError.notFound("\(command): command not found")
+    }
+
+    private static func check(_ path: String) throws -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw RecorderError.notFound("\(path): no such file") }
+        guard info.st_mode & S_IFMT == S_IFREG, access(path, X_OK) == 0 else {
+            throw RecorderError.notExecutable("\(path): not an executable file")
+        }
+        if info.st_mode & (S_ISUID | S_ISGID) != 0 {
+            throw RecorderError.refused("\(path) is setuid or setgid: the loader ignores LD_PRELOAD there, so it cannot be recorded")
+        }
+        if try isStaticallyLinkedELF(path) {
+            throw RecorderError.refused("\(path) is statically linked: the interception layer cannot be loaded into it")
+        }
+        return path
+    }
+
+    /// Whether `path` is an ELF executable without a program interpreter (PT_INTERP).
+    /// Scripts (#!) and other formats are left to the kernel.
+    static func isStaticallyLinkedELF(_ path: String) throws -> Bool {
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return false }
+        defer { try? fd.close() }
+        var header = [UInt8](repeating: 0, count: 64)
+        let n = (try? header.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: 0, into: $0) }) ?? 0
+        guard n == 64, header[0] == 0x7F, header[1] == 0x45, header[2] == 0x4C, header[3] == 0x46,
+              header[4] == 2, header[5] == 1 else { return false }  // 64-bit little-endian ELF only
+        func u16(_ at: Int) -> Int { Int(header[at]) | Int(header[at + 1]) << 8 }
+        func u64(_ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(header[at + $1]) << (8 * $1) } }
+        let programHeaders = u64(32), entrySize = u16(54), count = u16(56)
+        guard entrySize >= 4, count > 0, count < 4096 else { return false }
+        var table = [UInt8](repeating: 0, count: entrySize * count)
+        let read = (try? table.withUnsafeMutableBytes {
+            try fd.read(fromAbsoluteOffset: Int64(programHeaders), into: $0)
+        }) ?? 0
+        guard read == table.count else { return false }
+        // No PT_INTERP (type 3) means no dynamic loader runs, static-pie included.
+        let ptInterp: UInt32 = 3
+        let hasInterpreter = (0..<count).contains { i in
+            let at = i * entrySize
+            let type = UInt32(table[at]) | UInt32(table[at + 1]) << 8 | UInt32(table[at + 2]) << 16 | UInt32(table[at + 3]) << 24
+            return type == ptInterp
+        }
+        return !hasInterpreter
+    }
+}

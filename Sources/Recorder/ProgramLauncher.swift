@@ -1,0 +1,68 @@
+import CReplABI
+import CRecorderShims
+import Glibc
+
+/// Starts the program to record: the interception layer preloaded (after keeping any
+/// LD_PRELOAD the user had), the region named in its environment, address-space randomisation
+/// off, standard input, output and error passed through.
+struct ProgramLauncher {
+    let path: String
+    let arguments: [String]
+    /// The environment the program sees (and the log records), without the layer's variables.
+    let environment: [String]
+    let layer: String
+    let region: SharedRegion
+
+    /// The environment of the recorded program: the recorder's own, minus the layer's variables
+    /// and minus the layer in LD_PRELOAD.
+    static func programEnvironment(_ environment: [String], layer: String) -> [String] {
+        environment.compactMap { variable in
+            if variable.hasPrefix("REPLREC_SHM=") || variable.hasPrefix("REPLREC_PROCESS=")
+                || variable.hasPrefix("REPLREC_LAYER=") { return nil }
+            if variable.hasPrefix("LD_PRELOAD=") {
+                let kept = variable.dropFirst("LD_PRELOAD=".count).split(separator: ":").filter { $0 != layer }
+                return kept.isEmpty ? nil : "LD_PRELOAD=" + kept.joined(separator: ":")
+            }
+            return variable
+        }
+    }
+
+    /// The environment the program starts with: its own plus what the layer needs.
+    var launchEnvironment: [String] {
+        var result = environment.filter { !$0.hasPrefix("LD_PRELOAD=") }
+        let userPreload = environment.first { $0.hasPrefix("LD_PRELOAD=") }.map { String($0.dropFirst("LD_PRELOAD=".count)) }
+        result.append("LD_PRELOAD=" + ([layer] + (userPreload.map { [$0] } ?? [])).joined(separator: ":"))
+        result.append("REPLREC_SHM=\(region.name)")
+        result.append("REPLREC_PROCESS=0")
+        result.append("REPLREC_LAYER=\(layer)")
+        return result
+    }
+
+    func launch() throws -> pid_t {
+        guard replrec_disable_aslr() == 0 else {
+            throw RecorderError.failed("cannot turn address-space randomisation off: \(String(cString: strerror(errno)))")
+        }
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]  // argv[0] as the user typed it
+        let envp = launchEnvironment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The program gets default handling of the signals the recorder ignores.
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGQUIT)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+        let result = posix_spawn(&pid, path, nil, &attributes, argv, envp)
+        guard result == 0 else {
+            throw RecorderError.notExecutable("cannot start \(path): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+}

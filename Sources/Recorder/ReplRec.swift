@@ -1,0 +1,225 @@
+import ArgumentParser
+import CReplABI
+import CRecorderShims
+import Glibc
+import LogFormat
+import Logging
+import SystemPackage
+
+@main
+struct ReplRec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replrec",
+        abstract: "Record a program's nondeterministic calls into a replication log.",
+        discussion: """
+            Runs COMMAND with the interception layer preloaded and writes every intercepted call,
+            in global sequence order, to the log directory. Exits with the program's exit status
+            (128 + n when a signal ended it).
+
+            Exit status of replrec itself: 125 the recording failed (or the program was refused:
+            setuid, setgid, statically linked), 126 the program cannot be run, 127 not found.
+
+            If replrec dies, the program is stopped: its root process at once, the other processes
+            at their next intercepted call that finds the recorder gone (fail-stop).
+            """)
+
+    @Option(name: .customLong("log-dir"), help: "The log directory to create.")
+    var logDirectory = "./replog"
+
+    @Flag(help: "Replace an existing log in the directory.")
+    var force = false
+
+    @Option(help: "lz4, zstd or none.")
+    var codec = "lz4"
+
+    @Option(help: "Segment size in bytes.")
+    var segmentSize = 64 << 20
+
+    @Option(help: "When to force the log to disk: none, interval (every 100 ms) or always.")
+    var sync = "interval"
+
+    @Flag(name: .shortAndLong, help: "No summary line.")
+    var quiet = false
+
+    @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.")
+    var command: [String] = []
+
+    func validate() throws {
+        if command.first == "--" { return }
+        guard !command.isEmpty else { throw ValidationError("no command to record") }
+        guard Codec(name: codec) != nil else { throw ValidationError("unknown codec '\(codec)'; use lz4, zstd or none") }
+        guard ["none", "interval", "always"].contains(sync) else {
+            throw ValidationError("unknown --sync '\(sync)'; use none, interval or always")
+        }
+    }
+
+    static func main() {
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
+        do {
+            var command = try parseAsRoot() as! ReplRec
+            try command.runRecording()
+        } catch let error as RecorderError {
+            Logger(label: "replrec").error("\(error)")
+            Glibc.exit(error.exitStatus)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    mutating func runRecording() throws {
+        if command.first == "--" { command.removeFirst() }
+        guard !command.isEmpty else { throw RecorderError.failed("no command to record") }
+        let layer = try Interposer.locate()
+        let environment = Self.currentEnvironment()
+        let searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
+        let path = try ProgramCheck.resolve(command[0], path: searchPath)
+        let programEnvironment = ProgramLauncher.programEnvironment(environment, layer: layer)
+
+        let directory = FilePath(logDirectory)
+        if force { try removeLog(directory) }
+        let region = try SharedRegion()
+        let recording = RecordingHeader(
+            arguments: command, environment: programEnvironment, workingDirectory: Self.workingDirectory(),
+            userID: getuid(), hostName: Self.hostName(), startTime: Self.realtimeNanoseconds(),
+            interposerABIVersion: REPL_ABI_VERSION)
+        let writer: LogWriter
+        do {
+            writer = try LogWriter(directory: directory, recording: recording,
+                                   options: .init(codec: Codec(name: codec)!, segmentSize: segmentSize,
+                                                  durability: durability))
+        } catch let error as LogError {
+            throw RecorderError.failed("\(error)\(error.code == .misuse ? " (use --force to replace it)" : "")")
+        }
+
+        _ = replrec_become_subreaper()
+        signal(SIGINT, SIG_IGN)  // the terminal sends it to the program too; it decides
+        signal(SIGQUIT, SIG_IGN)
+        let drainer = RingDrainer(region: region, writer: writer)
+        drainer.start()
+        let started = Self.monotonicSeconds()
+        let launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
+                                       layer: layer, region: region)
+        let root: pid_t
+        do {
+            root = try launcher.launch()
+        } catch {
+            drainer.stopAndWait()
+            try? writer.close()
+            throw error
+        }
+        RootForwarding.install(root)
+        let status = Self.waitForTree(root: root)
+        drainer.stopAndWait()
+        region.unlink()
+
+        if let failure = drainer.failure {
+            try? writer.close()
+            throw RecorderError.failed("the log could not be written: \(failure)")
+        }
+        if let lost = drainer.lostTail {
+            Logger(label: "replrec").warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log ends before them")
+        }
+        do {
+            try writer.finish(exitStatus: status.exitStatus, signal: status.signal)
+        } catch {
+            throw RecorderError.failed("cannot end the log: \(error)")
+        }
+        if !quiet {
+            let stats = writer.statistics
+            let seconds = Self.monotonicSeconds() - started
+            let line = "replrec: \(stats.messages) messages, \(repl_processes_started(region.base)) processes, "
+                + "\(repl_threads_started(region.base) + repl_processes_started(region.base)) threads, "
+                + "\(stats.rawBytes) raw / \(stats.storedBytes) stored bytes in \(stats.segments) segment(s), "
+                + "\(Self.fixed(seconds)) s, exit status \(status.exitStatus) -> \(logDirectory)\n"
+            writeStandardError(line)
+        }
+        Glibc.exit(status.exitStatus)
+    }
+
+    private var durability: LogWriter.Durability {
+        switch sync {
+        case "none": .none
+        case "always": .always
+        default: .default
+        }
+    }
+
+    private func removeLog(_ directory: FilePath) throws {
+        let log = LogDirectory(directory)
+        guard (try? log.exists()) == true else { return }
+        for segment in try log.segments() { unlink(log.path(of: segment).string) }
+    }
+
+    /// Reaps every process of the tree (the recorder is their subreaper) and returns the root's
+    /// status, shell style.
+    static func waitForTree(root: pid_t) -> (exitStatus: Int32, signal: Int32) {
+        var result: (Int32, Int32) = (0, 0)
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, 0)
+            if pid < 0 {
+                if errno == EINTR { continue }
+                break  // ECHILD: the whole tree has exited
+            }
+            if pid == root {
+                if replrec_exited(status) != 0 {
+                    result = (replrec_exit_status(status), 0)
+                } else if replrec_signaled(status) != 0 {
+                    result = (128 + replrec_term_signal(status), replrec_term_signal(status))
+                }
+            }
+        }
+        return result
+    }
+
+    static func currentEnvironment() -> [String] {
+        var result: [String] = []
+        var pointer = environ
+        while let entry = pointer.pointee {
+            result.append(String(cString: entry))
+            pointer += 1
+        }
+        return result
+    }
+
+    static func workingDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func realtimeNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func fixed(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        return "\(hundredths / 100).\(String(hundredths % 100).count == 1 ? "0" : "")\(hundredths % 100)"
+    }
+}
+
+/// Forwards SIGTERM and SIGHUP sent to the recorder to the program's root process.
+enum RootForwarding {
+    nonisolated(unsafe) static var root: pid_t = 0
+
+    static func install(_ pid: pid_t) {
+        root = pid
+        for sig in [SIGTERM, SIGHUP] {
+            signal(sig) { received in kill(RootForwarding.root, received) }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import CReplABI
+import Glibc
+import LogFormat
+import Synchronization
+
+/// Drains the message ring in sequence order into the log writer, on a thread of its own.
+///
+/// The recorder's data path: slot `drained + 1` published (acquire) → message and payload copied
+/// into the writer (payloads streamed from the thread's area as its thread writes them) →
+/// `drained` advanced (release), which frees the slot. `drained` is published every 1024
+/// messages and whenever the ring runs dry, so that writers rarely share its cache line with us.
+final class RingDrainer: @unchecked Sendable {
+    private let region: SharedRegion
+    private let writer: LogWriter
+    private var thread = pthread_t()
+    private let stopRequested = Atomic<Bool>(false)
+    /// The first error, after which draining stops (and the program is stopped by fail-stop).
+    private(set) var failure: Error?
+    private(set) var lostTail: UInt64?
+
+    init(region: SharedRegion, writer: LogWriter) {
+        self.region = region
+        self.writer = writer
+    }
+
+    func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { raw in
+            let drainer = Unmanaged<RingDrainer>.fromOpaque(raw!).takeRetainedValue()
+            drainer.run()
+            return nil
+        }, context)
+    }
+
+    /// Drains what is left once every process has exited, then returns.
+    func stopAndWait() {
+        stopRequested.store(true, ordering: .releasing)
+        pthread_join(thread, nil)
+    }
+
+    private func run() {
+        do {
+            try drain()
+        } catch {
+            failure = error
+            // Nobody drains any more: the program stops itself when the ring fills (fail-stop).
+        }
+    }
+
+    private func drain() throws {
+        let shared = region.base
+        let ring = repl_ring(shared)!
+        let mask = UInt64(REPL_RING_SLOTS - 1)
+        var drained = repl_drained(shared)
+        var idleRounds = 0
+        var stalledSince: UInt64 = 0
+        while true {
+            let next = drained + 1
+            let slot = ring + Int(next & mask)
+            if repl_slot_published(slot) == next {
+                try copy(slot, sequence: next)
+                drained = next
+                if drained & 1023 == 0 { repl_set_drained(shared, drained) }
+                idleRounds = 0
+                stalledSince = 0
+                continue
+            }
+            // Nothing to copy: free the slots, let followers see what we have, then wait.
+            repl_set_drained(shared, drained)
+            try writer.flushIfDue()
+            if stopRequested.load(ordering: .acquiring) {
+                let taken = repl_next_sequence(shared)
+                if taken == drained { return }
+                // Every process has exited, yet a number stays unpublished: its process died
+                // between taking and publishing it. Nothing can fill the hole; end the log before it.
+                let now = monotonicNanoseconds()
+                if stalledSince == 0 { stalledSince = now }
+                if now - stalledSince > 2_000_000_000 {
+                    lostTail = taken - drained
+                    return
+                }
+            }
+            idleRounds += 1
+            if idleRounds < 100 { continue }
+            var pause = timespec(tv_sec: 0, tv_nsec: idleRounds < 1000 ? 20_000 : 500_000)
+            nanosleep(&pause, nil)
+        }
+    }
+
+    private func copy(_ slot: UnsafeMutablePointer<repl_slot>, sequence: UInt64) throws {
+        let message = slot.pointee
+        let length = Int(message.payload_length)
+        if message.area == REPL_NO_AREA {
+            try withUnsafeBytes(of: message.inline_payload) { inline in
+                try writer.append(sequence: sequence, process: message.process, thread: message.thread,
+                                  kind: MessageKind(rawValue: message.kind), resource: message.resource,
+                                  result: message.result, errno: message.error,
+                                  payload: UnsafeRawBufferPointer(rebasing: inline[0..<min(length, inline.count)]))
+            }
+            return
+        }
+        guard UInt32(message.area) < REPL_PAYLOAD_AREAS else {
+            throw RecorderError.failed("message \(sequence) names payload area \(message.area), which does not exist")
+        }
+        let area = repl_area(region.base, UInt32(message.area))!
+        let data = repl_area_data(area)!
+        let areaSize = UInt64(REPL_PAYLOAD_AREA_SIZE)
+        var tail = repl_area_tail(area)
+        try writer.append(sequence: sequence, process: message.process, thread: message.thread,
+                          kind: MessageKind(rawValue: message.kind), resource: message.resource,
+                          result: message.result, errno: message.error, payloadSize: length) { piece in
+            var filled = 0
+            var waits = 0
+            while filled < piece.count {
+                let head = repl_area_head(area)
+                guard head > tail else {
+                    // The thread is still copying its payload in.
+                    waits += 1
+                    if waits > 100 {
+                        var pause = timespec(tv_sec: 0, tv_nsec: 10_000)
+                        nanosleep(&pause, nil)
+                    }
+                    continue
+                }
+                let offset = Int(tail % areaSize)
+                let count = min(Int(head - tail), piece.count - filled, Int(areaSize) - offset)
+                (piece.baseAddress! + filled).copyMemory(from: data + offset, byteCount: count)
+                filled += count
+                tail += UInt64(count)
+                repl_area_consume(area, tail)
+            }
+        }
+    }
+
+    private func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

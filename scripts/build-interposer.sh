@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds libreplintercept.so with the system C compiler into DIR (default: the debug bin path).
+# Built outside SwiftPM on purpose: the layer must need only libc, never the Swift runtime.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/.build/debug}
+mkdir -p "$out"
+cc=${CC:-cc}
+"$cc" -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror \
+    -Wno-unused-parameter -I "$root/Sources/CReplABI/include" \
+    "$root"/Sources/CInterpose/*.c -o "$out/libreplintercept.so.tmp" -ldl -lpthread
+mv "$out/libreplintercept.so.tmp" "$out/libreplintercept.so"
