@@ -317,6 +317,44 @@ void repl_free_environment(char **envp) {
 
 /* ---- attaching ------------------------------------------------------------------------- */
 
+extern char **environ;
+
+/* Removes the layer's variables from the program's environment (and the layer from
+ * LD_PRELOAD), so that the program sees the environment it was given. Exec and spawn put them
+ * back for the next image (repl_exec_environment). */
+static void hide_layer_environment(const char *layer) {
+    static char preload_without_layer[4096];
+    size_t out = 0;
+    for (size_t in = 0; environ && environ[in]; in++) {
+        char *entry = environ[in];
+        if (has_prefix(entry, REPL_ENV_SHM "=") || has_prefix(entry, REPL_ENV_PROCESS "=") ||
+            has_prefix(entry, REPL_ENV_LAYER "="))
+            continue;
+        if (has_prefix(entry, "LD_PRELOAD=")) {
+            /* Keep what the user preloaded, in order, without this layer. */
+            const char *list = entry + strlen("LD_PRELOAD=");
+            size_t used = (size_t)snprintf(preload_without_layer, sizeof preload_without_layer, "LD_PRELOAD=");
+            const char *start = list;
+            bool any = false;
+            while (*start) {
+                const char *end = strchr(start, ':');
+                size_t length = end ? (size_t)(end - start) : strlen(start);
+                if (length && !(length == strlen(layer) && strncmp(start, layer, length) == 0) &&
+                    used + length + 2 < sizeof preload_without_layer) {
+                    used += (size_t)snprintf(preload_without_layer + used, sizeof preload_without_layer - used,
+                                             "%s%.*s", any ? ":" : "", (int)length, start);
+                    any = true;
+                }
+                start = end ? end + 1 : start + length;
+            }
+            if (!any) continue;
+            entry = preload_without_layer;
+        }
+        environ[out++] = entry;
+    }
+    if (environ) environ[out] = NULL;
+}
+
 __attribute__((constructor)) static void repl_attach(void) {
     repl_resolve();
     const char *name = getenv(REPL_ENV_SHM);
@@ -343,6 +381,7 @@ __attribute__((constructor)) static void repl_attach(void) {
     region_name = strdup(name);
     layer_path = strdup(layer);
     repl_process = (uint32_t)strtoul(process, NULL, 10);
+    hide_layer_environment(layer_path);
     repl_self.thread = 0;
     pthread_key_create(&area_key, thread_exit_release);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
