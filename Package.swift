@@ -70,6 +70,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "RecorderTests",
+            dependencies: [
+                "Recorder", "logtool", "LogFormat",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
             name: "logtoolTests",
             dependencies: [
                 "logtool", "LogFormat",

@@ -1,0 +1,132 @@
+import Foundation
+import LogFormat
+import SystemPackage
+
+/// Builds and runs what the recorder tests need: the interception layer, the fixture programs,
+/// replrec itself.
+enum Recording {
+    static let root: String = {
+        var path = FilePath(#filePath)
+        for _ in 0..<3 { path.removeLastComponent() }
+        return path.string
+    }()
+
+    static let products: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
+    }()
+
+    static let replrec = products + "/replrec"
+    static let logtool = products + "/logtool"
+
+    /// libreplintercept.so next to replrec, built once per test run.
+    static let layer: String = {
+        let result = try! run("/bin/bash", [root + "/scripts/build-interposer.sh", products])
+        precondition(result.status == 0, "building the interception layer failed: \(result.stderr)")
+        return products + "/libreplintercept.so"
+    }()
+
+    /// A fixture program from fixtures/programs, compiled once per test run.
+    static func fixture(_ name: String, flags: [String] = []) throws -> String {
+        _ = layer
+        let output = fixtureDirectory + "/" + name + (flags.isEmpty ? "" : "-" + flags.joined().filter(\.isLetter))
+        if !FileManager.default.fileExists(atPath: output) {
+            let result = try run("/usr/bin/cc", ["-O2", "-pthread", "-Wall"] + flags
+                                 + [root + "/fixtures/programs/\(name).c", "-o", output])
+            precondition(result.status == 0, "compiling \(name) failed: \(result.stderr)")
+        }
+        return output
+    }
+
+    private static let fixtureDirectory: String = {
+        let path = NSTemporaryDirectory() + "/replrec-fixtures-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a program to completion, capturing its output.
+    static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
+                    directory: String? = nil, stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
+        try process.run()
+        let errors = BackgroundRead(err.fileHandleForReading)
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return Result(status: status, stdout: String(decoding: output, as: UTF8.self),
+                      stderr: String(decoding: errors.wait(), as: UTF8.self))
+    }
+
+    /// Records `arguments` into a fresh log directory under `directory`.
+    static func record(_ arguments: [String], in directory: TemporaryDirectory, extra: [String] = [],
+                       environment: [String: String]? = nil) throws -> (result: Result, log: String) {
+        _ = layer
+        let log = directory.appending("log")
+        let result = try run(replrec, ["--log-dir", log] + extra + ["--"] + arguments, environment: environment)
+        return (result, log)
+    }
+}
+
+/// Reads a pipe to its end on another thread.
+final class BackgroundRead: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+/// A fresh directory, removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("replrec-rec-" + UUID().uuidString).path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func appending(_ name: String) -> String { path + "/" + name }
+}
+
+/// Everything in a log, checked.
+struct LogContents {
+    var messages: [Message] = []
+    var outcome: LogCursor.Outcome?
+    var recording: RecordingHeader?
+
+    init(_ directory: String) throws {
+        let reader = LogReader(directory: FilePath(directory))
+        while let message = try reader.next() { messages.append(message) }
+        outcome = reader.outcome
+        recording = reader.recording
+    }
+
+    var kinds: Set<MessageKind> { Set(messages.map(\.kind)) }
+    var processes: Set<UInt32> { Set(messages.map(\.process)) }
+    var threads: Set<String> { Set(messages.map { "\($0.process):\($0.thread)" }) }
+}
