@@ -3,6 +3,7 @@
 #define REPLREC_RECORDER_SHIMS_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -17,6 +18,13 @@ static inline int replrec_disable_aslr(void) {
 /* Orphaned descendants are re-parented to this process, so it sees the whole tree exit. */
 static inline int replrec_become_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+/* Whether `sig` is ignored in this process (ignored signals stay ignored across exec). */
+static inline int replrec_is_ignored(int sig) {
+    struct sigaction current;
+    if (sigaction(sig, NULL, &current) != 0) return 0;
+    return current.sa_handler == SIG_IGN;
 }
 
 static inline int replrec_exited(int status) { return WIFEXITED(status); }

@@ -12,6 +12,8 @@ struct ProgramLauncher {
     let environment: [String]
     let layer: String
     let region: SharedRegion
+    /// Signals the recorder ignores for itself that the program gets with default handling.
+    let defaultSignals: [Int32]
 
     /// The environment of the recorded program: the recorder's own, minus the layer's variables
     /// and minus the layer in LD_PRELOAD.
@@ -52,11 +54,9 @@ struct ProgramLauncher {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The program gets default handling of the signals the recorder ignores.
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        sigaddset(&defaults, SIGINT)
-        sigaddset(&defaults, SIGQUIT)
+        for sig in defaultSignals { sigaddset(&defaults, sig) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
         let result = posix_spawn(&pid, path, nil, &attributes, argv, envp)

@@ -92,13 +92,15 @@ struct ReplRec: ParsableCommand {
         }
 
         _ = replrec_become_subreaper()
-        signal(SIGINT, SIG_IGN)  // the terminal sends it to the program too; it decides
-        signal(SIGQUIT, SIG_IGN)
+        // The terminal sends these to the program too; it decides. The program gets them back
+        // as replrec found them.
+        let interactive = [SIGINT, SIGQUIT].filter { replrec_is_ignored($0) == 0 }
+        for sig in interactive { signal(sig, SIG_IGN) }
         let drainer = RingDrainer(region: region, writer: writer)
         drainer.start()
         let started = Self.monotonicSeconds()
         let launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
-                                       layer: layer, region: region)
+                                       layer: layer, region: region, defaultSignals: interactive)
         let root: pid_t
         do {
             root = try launcher.launch()
@@ -212,13 +214,14 @@ struct ReplRec: ParsableCommand {
     }
 }
 
-/// Forwards SIGTERM and SIGHUP sent to the recorder to the program's root process.
+/// Forwards SIGTERM and SIGHUP sent to the recorder to the program's root process (unless
+/// replrec was started with them ignored).
 enum RootForwarding {
     nonisolated(unsafe) static var root: pid_t = 0
 
     static func install(_ pid: pid_t) {
         root = pid
-        for sig in [SIGTERM, SIGHUP] {
+        for sig in [SIGTERM, SIGHUP] where replrec_is_ignored(sig) == 0 {
             signal(sig) { received in kill(RootForwarding.root, received) }
         }
     }

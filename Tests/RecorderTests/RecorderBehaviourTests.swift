@@ -1,0 +1,110 @@
+import Foundation
+import Glibc
+import LogFormat
+import Testing
+
+/// replrec's contract: what it refuses, what it passes through, what it does when things go wrong.
+@Suite struct RecorderBehaviourTests {
+    @Test func signalDeathsPassThroughAs128PlusN() throws {
+        let dir = TemporaryDirectory()
+        let (result, log) = try Recording.record([try Recording.fixture("kill_self")], in: dir)
+        #expect(result.status == 128 + SIGTERM)
+        let contents = try LogContents(log)
+        #expect(contents.outcome == .cleanEnd(EndRecord(lastSequence: UInt64(contents.messages.count),
+                                                        exitStatus: 128 + SIGTERM, signal: SIGTERM)))
+    }
+
+    @Test func anExistingLogIsKeptUnlessForced() throws {
+        let dir = TemporaryDirectory()
+        let program = try Recording.fixture("clocks_random")
+        #expect(try Recording.record([program], in: dir).result.status == 0)
+        let again = try Recording.record([program], in: dir)
+        #expect(again.result.status == 125)
+        #expect(again.result.stderr.contains("already holds a log"))
+        #expect(again.result.stderr.contains("--force"))
+        let forced = try Recording.record([program], in: dir, extra: ["--force"])
+        #expect(forced.result.status == 0)
+        #expect(LogSummary.scan(directory: .init(forced.log)).problem == nil)
+    }
+
+    @Test func setuidAndStaticProgramsAreRefused() throws {
+        let dir = TemporaryDirectory()
+        let setuid = dir.appending("setuid-program")
+        try FileManager.default.copyItem(atPath: try Recording.fixture("clocks_random"), toPath: setuid)
+        chmod(setuid, 0o4755)
+        let refused = try Recording.record([setuid], in: dir)
+        #expect(refused.result.status == 125)
+        #expect(refused.result.stderr.contains("setuid"))
+
+        let staticProgram = try Recording.fixture("clocks_random", flags: ["-static"])
+        let other = TemporaryDirectory()
+        let refusedStatic = try Recording.record([staticProgram], in: other)
+        #expect(refusedStatic.result.status == 125)
+        #expect(refusedStatic.result.stderr.contains("statically linked"))
+        #expect(!FileManager.default.fileExists(atPath: refusedStatic.log))
+    }
+
+    @Test func missingProgramsAreReported() throws {
+        let dir = TemporaryDirectory()
+        let missing = try Recording.record(["no-such-program-anywhere"], in: dir)
+        #expect(missing.result.status == 127)
+        #expect(missing.result.stderr.contains("command not found"))
+        #expect(try Recording.run(Recording.replrec, []).status == 64)
+    }
+
+    @Test func theUsersPreloadIsKept() throws {
+        let dir = TemporaryDirectory()
+        let libm = "/lib/x86_64-linux-gnu/libm.so.6"
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_PRELOAD"] = libm
+        let program = try Recording.fixture("exec_chain")
+        let (result, log) = try Recording.record([program], in: dir, environment: environment)
+        #expect(result.status == 7)
+        let contents = try LogContents(log)
+        #expect(contents.recording?.environment.contains("LD_PRELOAD=\(libm)") == true)
+    }
+
+    @Test func payloadsOfAnySizeAreStreamed() throws {
+        let dir = TemporaryDirectory()
+        let size = 96 << 20
+        let (result, log) = try Recording.record([try Recording.fixture("big_read"), String(size)], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stdout == "read \(size) of \(size) bytes\n")
+        let reader = LogReader(directory: .init(log))
+        var sawBigRead = false
+        while let message = try reader.next() {
+            if message.kind == .read {
+                #expect(message.payload.count == size)
+                #expect(message.payload.allSatisfy { $0 == 0 })
+                sawBigRead = true
+            }
+        }
+        #expect(sawBigRead)
+        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 2, exitStatus: 0)))
+    }
+
+    @Test func theProgramStopsWhenTheRecorderDies() throws {
+        let dir = TemporaryDirectory()
+        let program = try Recording.fixture("spin_clock")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Recording.replrec)
+        process.arguments = ["--log-dir", dir.appending("log"), "--", program, "20"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        _ = Recording.layer
+        try process.run()
+        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        let pid = try #require(pid_t(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) == 0, "the program runs")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        var gone = false
+        for _ in 0..<100 where !gone {
+            usleep(20_000)
+            gone = kill(pid, 0) != 0
+        }
+        if !gone { kill(pid, SIGKILL) }
+        #expect(gone, "the program went on unrecorded after its recorder died")
+    }
+}
