@@ -1,0 +1,121 @@
+import Foundation
+import Glibc
+import LogFormat
+import Testing
+
+/// Real programs, recorded: their output is byte-identical to a native run's, and their logs
+/// verify. pigz, pbzip2 and redis come from the distribution (.ci/run installs them).
+@Suite(.serialized) struct RealProgramTests {
+    /// 32 MB of text, the same every time (compressible, but not trivially).
+    static let input: String = {
+        let path = NSTemporaryDirectory() + "/replrec-input-\(getpid()).txt"
+        var state: UInt64 = 0x1234_5678
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32 << 20)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789 ".utf8)
+        while bytes.count < 32 << 20 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            bytes.append(alphabet[Int(state >> 59) % alphabet.count])
+            if state & 0xFF == 0 { bytes.append(10) }
+        }
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }()
+
+    static func tool(_ name: String) throws -> String {
+        let path = "/usr/bin/" + name
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ToolMissing(name: name)
+        }
+        return path
+    }
+
+    struct ToolMissing: Error, CustomStringConvertible {
+        var name: String
+        var description: String { "\(name) is not installed (scripts/setup.sh installs it)" }
+    }
+
+    /// Runs `arguments` natively and recorded, both writing to files; returns both outputs.
+    static func nativeAndRecorded(_ arguments: [String], stdin: String? = nil) throws -> (native: Data, recorded: Data, log: String, dir: TemporaryDirectory) {
+        let dir = TemporaryDirectory()
+        let nativeOut = dir.appending("native.out"), recordedOut = dir.appending("recorded.out")
+        let shell = { (prefix: String, out: String) -> Recording.Result in
+            let command = prefix + arguments.map { "'\($0)'" }.joined(separator: " ")
+                + (stdin.map { " < '\($0)'" } ?? "") + " > '\(out)'"
+            return try Recording.run("/bin/sh", ["-c", command])
+        }
+        let native = try shell("", nativeOut)
+        #expect(native.status == 0, "\(native.stderr)")
+        let log = dir.appending("log")
+        let recorded = try shell("'\(Recording.replrec)' -q --log-dir '\(log)' -- ", recordedOut)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        return (try Data(contentsOf: URL(fileURLWithPath: nativeOut)), try Data(contentsOf: URL(fileURLWithPath: recordedOut)), log, dir)
+    }
+
+    @Test func pigzOutputIsByteIdentical() throws {
+        _ = Recording.layer
+        let pigz = try Self.tool("pigz")
+        let (native, recorded, log, dir) = try Self.nativeAndRecorded([pigz, "-p", "2", "-c", Self.input])
+        #expect(native.count > 1 << 20)
+        #expect(native == recorded)
+        let summary = withExtendedLifetime(dir) { LogSummary.scan(directory: .init(log), detailed: true) }
+        #expect(summary.problem == nil)
+        #expect(summary.byKind[.mutexLock, default: 0] > 100)
+        #expect(summary.byThread.count >= 3)
+    }
+
+    @Test func pigzReadingAPipeIsByteIdentical() throws {
+        _ = Recording.layer
+        let pigz = try Self.tool("pigz")
+        // -n: no name and no time stamp in the header (from a pipe pigz would store the time).
+        let (native, recorded, log, dir) = try Self.nativeAndRecorded(["/bin/sh", "-c", "cat '\(Self.input)' | \(pigz) -n -p 2"])
+        #expect(native == recorded)
+        let summary = withExtendedLifetime(dir) { LogSummary.scan(directory: .init(log), detailed: true) }
+        #expect(summary.problem == nil)
+        #expect(summary.payloadBytes >= 32 << 20, "the piped input is in the log")
+        #expect(summary.byProcess.count >= 2)
+    }
+
+    @Test func pbzip2OutputIsByteIdentical() throws {
+        _ = Recording.layer
+        let pbzip2 = try Self.tool("pbzip2")
+        let (native, recorded, log, dir) = try Self.nativeAndRecorded([pbzip2, "-p2", "-c", Self.input])
+        #expect(native.count > 1 << 20)
+        #expect(native == recorded)
+        #expect(withExtendedLifetime(dir) { LogSummary.scan(directory: .init(log)).problem } == nil)
+    }
+
+    @Test func redisUnderLoadIsRecorded() throws {
+        _ = Recording.layer
+        let server = try Self.tool("redis-server"), cli = try Self.tool("redis-cli"), benchmark = try Self.tool("redis-benchmark")
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let port = String(20000 + Int(getpid()) % 20000)
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: Recording.replrec)
+        recorder.arguments = ["-q", "--log-dir", log, "--", server, "--port", port, "--bind", "127.0.0.1",
+                              "--save", "", "--appendonly", "no", "--dir", dir.path]
+        recorder.standardOutput = FileHandle.nullDevice
+        try recorder.run()
+        defer { if recorder.isRunning { recorder.terminate() } }
+        var ready = false
+        for _ in 0..<100 where !ready {
+            usleep(100_000)
+            ready = (try? Recording.run(cli, ["-p", port, "ping"]))?.stdout.contains("PONG") == true
+        }
+        try #require(ready, "redis did not start under replrec")
+        let load = try Recording.run(benchmark, ["-p", port, "-n", "20000", "-c", "10", "-t", "set,incr", "-q"])
+        #expect(load.status == 0)
+        #expect(try Recording.run(cli, ["-p", port, "get", "counter:__rand_int__"]).stdout == "20000\n")
+        #expect(try Recording.run(cli, ["-p", port, "set", "state", "before-shutdown"]).stdout == "OK\n")
+        _ = try Recording.run(cli, ["-p", port, "shutdown", "nosave"])
+        recorder.waitUntilExit()
+        #expect(recorder.terminationStatus == 0)
+        let summary = LogSummary.scan(directory: .init(log), detailed: true)
+        #expect(summary.problem == nil)
+        #expect(summary.byKind[.accept, default: 0] >= 10)
+        #expect(summary.byKind[.epollWait, default: 0] > 100)
+        #expect(summary.byKind[.read, default: 0] > 20000)
+        #expect(summary.byKind[.write, default: 0] > 20000)
+    }
+}
