@@ -132,7 +132,8 @@ struct ReplRec: ParsableCommand {
             let line = "replrec: \(stats.messages) messages, \(repl_processes_started(region.base)) processes, "
                 + "\(repl_threads_started(region.base) + repl_processes_started(region.base)) threads, "
                 + "\(stats.rawBytes) raw / \(stats.storedBytes) stored bytes in \(stats.segments) segment(s), "
-                + "\(Self.fixed(seconds)) s, exit status \(status.exitStatus) -> \(logDirectory)\n"
+                + "\(Self.fixed(seconds)) s, recorder peak RSS \(Self.peakResidentMiB()) MiB, "
+                + "exit status \(status.exitStatus) -> \(logDirectory)\n"
             writeStandardError(line)
         }
         Glibc.exit(status.exitStatus)
@@ -206,6 +207,20 @@ struct ReplRec: ParsableCommand {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// The recorder's own peak resident memory (VmHWM), in MiB.
+    static func peakResidentMiB() -> String {
+        guard let file = fopen("/proc/self/status", "r") else { return "?" }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("VmHWM:"), let kib = Double(text.dropFirst(6).filter(\.isNumber)) {
+                return fixed(kib / 1024)
+            }
+        }
+        return "?"
     }
 
     static func fixed(_ value: Double) -> String {
