@@ -33,10 +33,12 @@ public struct LogSummary: Sendable {
         public static func < (a: ThreadID, b: ThreadID) -> Bool { (a.process, a.thread) < (b.process, b.thread) }
     }
 
-    /// Seconds between the first and the last frame.
+    /// Seconds from the start of the recording (or the first frame, when the header has no start
+    /// time) to the last frame.
     public var duration: Double {
-        guard let first = firstFrameTime, let last = lastFrameTime, last > first else { return 0 }
-        return Double(last - first) / 1e9
+        let start = recording.map(\.startTime).flatMap { $0 > 0 ? $0 : nil } ?? firstFrameTime
+        guard let start, let last = lastFrameTime, last > start else { return 0 }
+        return Double(last - start) / 1e9
     }
 
     /// Reads a whole log offline, checking everything, and counts what it holds. Never throws for
