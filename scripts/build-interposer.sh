@@ -8,5 +8,6 @@ mkdir -p "$out"
 cc=${CC:-cc}
 "$cc" -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror \
     -Wno-unused-parameter -I "$root/Sources/CReplABI/include" \
+    -Wl,--version-script="$root/Sources/CInterpose/libreplintercept.map" \
     "$root"/Sources/CInterpose/*.c -o "$out/libreplintercept.so.tmp" -ldl -lpthread
 mv "$out/libreplintercept.so.tmp" "$out/libreplintercept.so"

@@ -33,10 +33,11 @@ static pthread_key_t area_key;   /* releases a thread's payload area when it exi
 
 static void resolve_all(void) {
     RESOLVE(pthread_mutex_lock); RESOLVE(pthread_mutex_trylock); RESOLVE(pthread_mutex_timedlock);
-    /* The default (2.3.2) condition variables; programs linked against the 2.2.5 ones are not
-     * supported. */
+    /* Both symbol versions of the condition variables (see sync.c). */
     repl_real.pthread_cond_wait = dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.3.2");
     repl_real.pthread_cond_timedwait = dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2");
+    repl_real.pthread_cond_wait_old = dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.2.5");
+    repl_real.pthread_cond_timedwait_old = dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.2.5");
     if (!repl_real.pthread_cond_wait) RESOLVE(pthread_cond_wait);
     if (!repl_real.pthread_cond_timedwait) RESOLVE(pthread_cond_timedwait);
     RESOLVE(pthread_rwlock_rdlock); RESOLVE(pthread_rwlock_wrlock);

@@ -73,6 +73,8 @@ struct repl_real_table {
     int (*pthread_mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
     int (*pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
     int (*pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+    int (*pthread_cond_wait_old)(pthread_cond_t *, pthread_mutex_t *);
+    int (*pthread_cond_timedwait_old)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
     int (*pthread_rwlock_rdlock)(pthread_rwlock_t *);
     int (*pthread_rwlock_wrlock)(pthread_rwlock_t *);
     int (*pthread_rwlock_tryrdlock)(pthread_rwlock_t *);

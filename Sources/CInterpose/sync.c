@@ -38,11 +38,25 @@ REPL_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespe
     ACQUIRE_RETURNING(REPL_MUTEX_TIMEDLOCK, pthread_mutex_timedlock, m, m, t);
 }
 
-REPL_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
+/* Condition variables come in two symbol versions: GLIBC_2.3.2 (the default) and GLIBC_2.2.5
+ * (old binaries; their condition variables have another layout). Each version gets a wrapper
+ * of its own that calls the same version in libc (libreplintercept.map declares the versions). */
+__asm__(".symver repl_cond_wait_new, pthread_cond_wait@@GLIBC_2.3.2");
+__asm__(".symver repl_cond_wait_old, pthread_cond_wait@GLIBC_2.2.5");
+__asm__(".symver repl_cond_timedwait_new, pthread_cond_timedwait@@GLIBC_2.3.2");
+__asm__(".symver repl_cond_timedwait_old, pthread_cond_timedwait@GLIBC_2.2.5");
+
+REPL_EXPORT int repl_cond_wait_new(pthread_cond_t *c, pthread_mutex_t *m) {
     ACQUIRE_RETURNING(REPL_COND_WAIT, pthread_cond_wait, c, c, m);
 }
-REPL_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
+REPL_EXPORT int repl_cond_timedwait_new(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
     ACQUIRE_RETURNING(REPL_COND_TIMEDWAIT, pthread_cond_timedwait, c, c, m, t);
+}
+REPL_EXPORT int repl_cond_wait_old(pthread_cond_t *c, pthread_mutex_t *m) {
+    ACQUIRE_RETURNING(REPL_COND_WAIT, pthread_cond_wait_old, c, c, m);
+}
+REPL_EXPORT int repl_cond_timedwait_old(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
+    ACQUIRE_RETURNING(REPL_COND_TIMEDWAIT, pthread_cond_timedwait_old, c, c, m, t);
 }
 
 REPL_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) { ACQUIRE_RETURNING(REPL_RWLOCK_RDLOCK, pthread_rwlock_rdlock, l, l); }

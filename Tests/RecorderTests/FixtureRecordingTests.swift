@@ -31,6 +31,8 @@ import Testing
              kinds: [.semWait, .semPost, .semTrywait, .rwlockRead, .rwlockWrite, .spinLock], processes: 1, minimumThreads: 4),
         Case(name: "tcp_echo", exitStatus: 0, stableLines: ["connections 3 echoed 600 of 600 bytes 12270"],
              kinds: [.accept, .connect, .epollWait, .read, .write, .send, .recv], processes: 1, minimumThreads: 4),
+        Case(name: "old_condvar", exitStatus: 0, stableLines: ["old condition variables work"],
+             kinds: [.condTimedwait, .mutexLock, .threadCreate], processes: 1, minimumThreads: 2),
         Case(name: "exec_chain", exitStatus: 7,
              stableLines: ["stage 3 from the shell", "system returned 0"],
              kinds: [.getrandom, .exec, .fork, .wait], processes: 2, minimumThreads: 2),
