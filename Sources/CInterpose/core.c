@@ -58,16 +58,24 @@ static void resolve_all(void) {
     RESOLVE(exit); RESOLVE(_exit); RESOLVE(posix_spawn); RESOLVE(posix_spawnp);
 }
 
-static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
+/* 0: not resolved, 1: a thread is resolving, 2: resolved. Not pthread_once: that is interposed. */
+static _Atomic int resolve_state;
+static REPL_TLS bool resolving;
 
 void repl_resolve(void) {
-    /* pthread_once is interposed too; the depth guard sends our own use to the real one,
-     * which is not resolved yet at this point, so go through libc's symbol directly. */
-    repl_self.depth++;
-    extern int __pthread_once(pthread_once_t *, void (*)(void)) __attribute__((weak));
-    if (__pthread_once) __pthread_once(&resolve_once, resolve_all);
-    else if (!repl_real.pthread_mutex_lock) resolve_all();
-    repl_self.depth--;
+    if (REPL_LIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) == 2) || resolving) return;
+    int expected = 0;
+    if (atomic_compare_exchange_strong_explicit(&resolve_state, &expected, 1, memory_order_acq_rel,
+                                                memory_order_acquire)) {
+        resolving = true;
+        repl_self.depth++;
+        resolve_all();
+        repl_self.depth--;
+        resolving = false;
+        atomic_store_explicit(&resolve_state, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) __builtin_ia32_pause();
 }
 
 /* ---- fail-stop and waiting ------------------------------------------------------------- */

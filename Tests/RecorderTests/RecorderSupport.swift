@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import LogFormat
 import SystemPackage
 
@@ -31,9 +32,12 @@ enum Recording {
         _ = layer
         let output = fixtureDirectory + "/" + name + (flags.isEmpty ? "" : "-" + flags.joined().filter(\.isLetter))
         if !FileManager.default.fileExists(atPath: output) {
+            // Tests run in parallel: compile under a private name, then rename into place.
+            let temporary = output + ".\(UUID().uuidString)"
             let result = try run("/usr/bin/cc", ["-O2", "-pthread", "-Wall"] + flags
-                                 + [root + "/fixtures/programs/\(name).c", "-o", output])
+                                 + [root + "/fixtures/programs/\(name).c", "-o", temporary])
             precondition(result.status == 0, "compiling \(name) failed: \(result.stderr)")
+            rename(temporary, output)
         }
         return output
     }
