@@ -42,11 +42,15 @@ let package = Package(
             ]
         ),
 
-        // Command-line tools.
+        // Command-line tools, and what they share.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "Recorder",
             dependencies: [
-                "LogFormat", "CReplABI", "CRecorderShims",
+                "LogFormat", "CReplABI", "CRecorderShims", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -55,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "logtool",
             dependencies: [
-                "LogFormat",
+                "LogFormat", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -69,17 +73,18 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "RecorderTests",
             dependencies: [
-                "Recorder", "logtool", "LogFormat",
+                "Recorder", "logtool", "LogFormat", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .testTarget(
             name: "logtoolTests",
             dependencies: [
-                "logtool", "LogFormat",
+                "logtool", "LogFormat", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CReplABI
 import CRecorderShims
+import CommandLineSupport
 import Glibc
 import LogFormat
 import Logging

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Logging
 
 @main
@@ -24,7 +25,7 @@ struct LogTool: ParsableCommand {
     )
 
     static func main() {
-        LoggingSystem.bootstrap { label in CommandLineLogHandler(label: label) }
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
         do {
             var command = try parseAsRoot()
             try command.run()

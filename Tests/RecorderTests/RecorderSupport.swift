@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import LogFormat
 import SystemPackage
+import TestSupport
 
 /// Builds and runs what the recorder tests need: the interception layer, the fixture programs,
 /// replrec itself.
@@ -12,10 +13,7 @@ enum Recording {
         return path.string
     }()
 
-    static let products: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
-    }()
+    static let products = productsDirectory
 
     static let replrec = products + "/replrec"
     static let logtool = products + "/logtool"
@@ -48,31 +46,11 @@ enum Recording {
         return path
     }()
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ProgramResult
 
-    /// Runs a program to completion, capturing its output.
     static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
-                    directory: String? = nil, stdin: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
-        try process.run()
-        let errors = BackgroundRead(err.fileHandleForReading)
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return Result(status: status, stdout: String(decoding: output, as: UTF8.self),
-                      stderr: String(decoding: errors.wait(), as: UTF8.self))
+                    directory: String? = nil) throws -> Result {
+        try runProgram(path, arguments, environment: environment, directory: directory)
     }
 
     /// Records `arguments` into a fresh log directory under `directory`.
@@ -83,38 +61,6 @@ enum Recording {
         let result = try run(replrec, ["--log-dir", log] + extra + ["--"] + arguments, environment: environment)
         return (result, log)
     }
-}
-
-/// Reads a pipe to its end on another thread.
-final class BackgroundRead: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
-    }
-}
-
-/// A fresh directory, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("replrec-rec-" + UUID().uuidString).path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func appending(_ name: String) -> String { path + "/" + name }
 }
 
 /// Everything in a log, checked.

@@ -1,42 +1,20 @@
 import Foundation
 import LogFormat
 import SystemPackage
+import TestSupport
 
 /// Runs programs for the end-to-end tests: the built `logtool`, rsync, shell loops.
 enum Run {
     /// The directory holding the built products (next to the test bundle).
-    static let products: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
-    }()
+    static let products = productsDirectory
 
     static let logtool = products + "/logtool"
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    static func program(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProgramResult {
+        try runProgram(path, arguments, environment: environment)
     }
 
-    /// Runs a program to completion, capturing its output.
-    static func program(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes to the end before waiting, so a chatty program cannot block on a full pipe.
-        let errorData = ThreadedReader(err.fileHandleForReading)
-        let outputData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                      stderr: String(decoding: errorData.wait(), as: UTF8.self))
-    }
-
-    static func logtool(_ arguments: String...) throws -> Result { try program(logtool, arguments) }
+    static func logtool(_ arguments: String...) throws -> ProgramResult { try program(logtool, arguments) }
 
     /// Starts `bash -c script` in the background.
     static func background(_ script: String) throws -> Process {
@@ -47,38 +25,6 @@ enum Run {
         try process.run()
         return process
     }
-}
-
-/// Reads a pipe to its end on another thread.
-final class ThreadedReader: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
-    }
-}
-
-/// A fresh directory, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("replrec-cli-" + UUID().uuidString).path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func appending(_ name: String) -> String { path + "/" + name }
 }
 
 /// Reads a log in follow mode until its END record, failing after `timeout` seconds.

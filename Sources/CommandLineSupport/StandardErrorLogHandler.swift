@@ -1,26 +1,28 @@
 import Glibc
 import Logging
 
-/// Prints diagnostics as `logtool: error: message` on standard error, the way command-line tools
-/// do, without timestamps or metadata noise.
-struct CommandLineLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
+/// Diagnostics the way command-line tools print them: `tool: message`, or `tool: warning:
+/// message` from warnings up, on standard error, without time stamps or metadata noise.
+public struct StandardErrorLogHandler: LogHandler {
+    public let label: String
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public init(label: String) { self.label = label }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         let prefix = event.level >= .warning ? "\(label): \(event.level): " : "\(label): "
         writeStandardError(prefix + "\(event.message)\n")
     }
 }
 
 /// Writes to file descriptor 2 directly (no shared `FILE *` state).
-func writeStandardError(_ text: String) {
+public func writeStandardError(_ text: String) {
     var text = text
     text.withUTF8 { bytes in
         var offset = 0
