@@ -21,10 +21,10 @@
 struct repl_real_table repl_real;
 repl_shared *repl_region;
 uint32_t repl_process;
+bool repl_replay_mode;
 REPL_TLS struct repl_thread_state repl_self = {.thread = 0, .area = REPL_NO_AREA, .depth = 0};
 
 static const char *layer_path;   /* this library's path, kept in LD_PRELOAD across exec */
-static const char *region_name;  /* the shared-memory object's name */
 static pthread_key_t area_key;   /* releases a thread's payload area when it exits */
 
 /* ---- the real_* table ------------------------------------------------------------------ */
@@ -76,6 +76,10 @@ void repl_resolve(void) {
         return;
     }
     while (atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) __builtin_ia32_pause();
+}
+
+static bool has_prefix(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 /* ---- fail-stop and waiting ------------------------------------------------------------- */
@@ -282,21 +286,20 @@ static void fork_child(void) {
 
 /* ---- exec environment ------------------------------------------------------------------ */
 
-static bool has_prefix(const char *s, const char *prefix) {
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
+
+/* The layer's own variables (REPLREC_*), as the program was started with them. */
+static char *layer_variables[8];
+static int layer_variable_count;
 
 char **repl_exec_environment(char *const envp[], uint32_t process) {
     size_t count = 0;
     while (envp && envp[count]) count++;
-    char **out = calloc(count + 5, sizeof(char *));
+    char **out = calloc(count + (size_t)layer_variable_count + 3, sizeof(char *));
     if (!out) return NULL;
     size_t n = 0;
     const char *preload = NULL;
     for (size_t i = 0; i < count; i++) {
-        if (has_prefix(envp[i], REPL_ENV_SHM "=") || has_prefix(envp[i], REPL_ENV_PROCESS "=") ||
-            has_prefix(envp[i], REPL_ENV_LAYER "="))
-            continue;
+        if (has_prefix(envp[i], "REPLREC_")) continue;
         if (has_prefix(envp[i], "LD_PRELOAD=")) {
             preload = envp[i] + strlen("LD_PRELOAD=");
             continue;
@@ -311,9 +314,9 @@ char **repl_exec_environment(char *const envp[], uint32_t process) {
     } else {
         if (asprintf(&line, "LD_PRELOAD=%s", layer_path) >= 0) out[n++] = line;
     }
-    if (asprintf(&line, "%s=%s", REPL_ENV_SHM, region_name) >= 0) out[n++] = line;
+    for (int i = 0; i < layer_variable_count; i++)
+        if (!has_prefix(layer_variables[i], REPL_ENV_PROCESS "=")) out[n++] = strdup(layer_variables[i]);
     if (asprintf(&line, "%s=%u", REPL_ENV_PROCESS, process) >= 0) out[n++] = line;
-    if (asprintf(&line, "%s=%s", REPL_ENV_LAYER, layer_path) >= 0) out[n++] = line;
     out[n] = NULL;
     return out;
 }
@@ -322,6 +325,37 @@ void repl_free_environment(char **envp) {
     if (!envp) return;
     for (size_t i = 0; envp[i]; i++) free(envp[i]);
     free(envp);
+}
+
+/* ---- outputs replplay inherited (REPLREC_OUTPUTS="dev:ino,dev:ino") ---------------------- */
+
+static struct { dev_t device; ino_t inode; } outputs[4];
+static int output_count;
+
+static void parse_outputs(void) {
+    for (int i = 0; i < layer_variable_count; i++) {
+        if (!has_prefix(layer_variables[i], "REPLREC_OUTPUTS=")) continue;
+        const char *p = layer_variables[i] + strlen("REPLREC_OUTPUTS=");
+        while (*p && output_count < 4) {
+            char *end;
+            unsigned long long device = strtoull(p, &end, 10);
+            if (*end != ':') break;
+            unsigned long long inode = strtoull(end + 1, &end, 10);
+            outputs[output_count].device = (dev_t)device;
+            outputs[output_count].inode = (ino_t)inode;
+            output_count++;
+            p = *end == ',' ? end + 1 : end;
+            if (*end != ',') break;
+        }
+    }
+}
+
+bool repl_fd_is_inherited_output(int fd) {
+    struct stat info;
+    if (syscall(SYS_fstat, fd, &info) != 0) return false;
+    for (int i = 0; i < output_count; i++)
+        if (outputs[i].device == info.st_dev && outputs[i].inode == info.st_ino) return true;
+    return false;
 }
 
 /* ---- attaching ------------------------------------------------------------------------- */
@@ -336,9 +370,10 @@ static void hide_layer_environment(const char *layer) {
     size_t out = 0;
     for (size_t in = 0; environ && environ[in]; in++) {
         char *entry = environ[in];
-        if (has_prefix(entry, REPL_ENV_SHM "=") || has_prefix(entry, REPL_ENV_PROCESS "=") ||
-            has_prefix(entry, REPL_ENV_LAYER "="))
+        if (has_prefix(entry, "REPLREC_")) {
+            if (layer_variable_count < 8) layer_variables[layer_variable_count++] = strdup(entry);
             continue;
+        }
         if (has_prefix(entry, "LD_PRELOAD=")) {
             /* Keep what the user preloaded, in order, without this layer. */
             const char *list = entry + strlen("LD_PRELOAD=");
@@ -387,11 +422,12 @@ __attribute__((constructor)) static void repl_attach(void) {
     /* The root process dies with the recorder; the others notice when they next check. */
     if (strcmp(process, "0") == 0 && getppid() == header_pid) prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-    region_name = strdup(name);
     layer_path = strdup(layer);
     repl_process = (uint32_t)strtoul(process, NULL, 10);
     hide_layer_environment(layer_path);
+    parse_outputs();
     repl_self.thread = 0;
+    repl_replay_mode = ((repl_shared *)region)->mode == REPL_MODE_REPLAY;
     pthread_key_create(&area_key, thread_exit_release);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     repl_region = region;

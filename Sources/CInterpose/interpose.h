@@ -38,6 +38,7 @@
 #include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <errno.h>
 #include <time.h>
 
 #define REPL_EXPORT __attribute__((visibility("default")))
@@ -156,9 +157,11 @@ REPL_HIDDEN extern REPL_TLS struct repl_thread_state repl_self;
 /* Fills repl_real (idempotent, cheap once done). */
 REPL_HIDDEN void repl_resolve(void);
 
+REPL_HIDDEN extern bool repl_replay_mode;
+
 /* Whether this call should be recorded: recording, and not from inside the layer. */
 static inline bool repl_active(void) {
-    return repl_region != NULL && repl_self.depth == 0;
+    return repl_region != NULL && !repl_replay_mode && repl_self.depth == 0;
 }
 
 /* A payload made of pieces (readv, recvfrom's address and data). */
@@ -182,6 +185,41 @@ REPL_HIDDEN void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resourc
  * wrapper (which knows the child's pid) publishes it. */
 REPL_HIDDEN extern REPL_TLS uint64_t repl_fork_sequence;
 REPL_HIDDEN extern REPL_TLS bool repl_in_fork_wrapper;
+
+/* ---- replay (replay.c) ------------------------------------------------------------------ */
+
+/* Whether this call takes a turn: replaying, and not from inside the layer. */
+static inline bool repl_replaying(void) {
+    return repl_replay_mode && repl_self.depth == 0;
+}
+
+/* Waits for this thread's turn at a call of `kind` on `resource`; stops the program with a
+ * divergence report when the message at the turn is another call. NULL once promoted (live):
+ * the caller then performs the call for real. */
+REPL_HIDDEN repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource);
+/* Completes the turn and wakes the owner of the next message. */
+REPL_HIDDEN void repl_turn_done(repl_slot *slot);
+/* Copies the message's recorded payload into the pieces (writable buffers). */
+REPL_HIDDEN void repl_turn_payload(repl_slot *slot, const struct repl_piece *pieces, int count);
+
+/* Replays a call whose whole outcome is in the log: its turn, the recorded payload copied into
+ * the pieces, the recorded result (and errno). False once promoted: the caller runs the call. */
+REPL_HIDDEN bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool check_resource,
+                                     const struct repl_piece *pieces, int count, int64_t *result);
+
+/* The recorded errno of a turn's call, set for the program, with the recorded result. */
+static inline int64_t repl_turn_result(repl_slot *slot) {
+    if (slot->error) errno = slot->error;
+    return slot->result;
+}
+
+/* Whether fd is one of the outputs replplay inherited (its stdout and stderr): writes to those
+ * are performed at replay; writes to pipes and sockets of the recording are not. */
+REPL_HIDDEN bool repl_fd_is_inherited_output(int fd);
+
+/* Replay: the real pid of the child that had recorded pid `recorded` (0 when unknown). */
+REPL_HIDDEN pid_t repl_real_child(pid_t recorded);
+REPL_HIDDEN void repl_remember_child(pid_t recorded, pid_t real);
 
 /* Whether fd is something other than a regular file (its input is recorded). */
 REPL_HIDDEN bool repl_fd_is_recorded(int fd);

@@ -6,12 +6,20 @@
  * set, the peer address) as the payload. Writes are numbered after their effect too: a write to
  * a pipe can block until its reader reads, and a thread must not hold an unpublished number
  * while it waits on another program thread (see interpose.h).
+ *
+ * At replay, input comes from the log and is not read; accepted connections occupy their
+ * recorded descriptor numbers with /dev/null placeholders; connects succeed or fail as
+ * recorded; writes are performed only on the outputs replplay inherited (its stdout and
+ * stderr), since the other end of every pipe and socket of the recording is replayed too.
  */
 #include "interpose.h"
 
 #include <errno.h>
 #include <alloca.h>
+#include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ENSURE(name)                                                                         \
     do {                                                                                     \
@@ -29,6 +37,28 @@ static int vector_pieces(const struct iovec *iov, int count, size_t total, struc
     return n;
 }
 
+/* The iovec as writable pieces for a replayed payload. */
+/* Replays input into the iovec; false once promoted. */
+static bool replay_vector(uint16_t kind, int fd, const struct iovec *iov, int count, ssize_t *result) {
+    struct repl_piece stack[16] = {{0}};
+    struct repl_piece *pieces = count > 16 ? malloc(sizeof(struct repl_piece) * (size_t)count) : stack;
+    for (int i = 0; pieces && i < count; i++) pieces[i] = (struct repl_piece){iov[i].iov_base, iov[i].iov_len};
+    int64_t recorded;
+    bool replayed = repl_replay_outcome(kind, (uint64_t)fd, true, pieces, pieces ? count : 0, &recorded);
+    if (pieces != stack) free(pieces);
+    *result = (ssize_t)recorded;
+    return replayed;
+}
+
+/* Replays input into one buffer; false once promoted. */
+static bool replay_buffer(uint16_t kind, int fd, void *buffer, size_t length, ssize_t *result) {
+    struct repl_piece piece = {buffer, length};
+    int64_t recorded;
+    if (!repl_replay_outcome(kind, (uint64_t)fd, true, &piece, 1, &recorded)) return false;
+    *result = (ssize_t)recorded;
+    return true;
+}
+
 static void record_vector(uint16_t kind, int fd, ssize_t result, const struct iovec *iov, int count) {
     struct repl_piece stack[16];
     struct repl_piece *pieces = stack;
@@ -39,7 +69,9 @@ static void record_vector(uint16_t kind, int fd, ssize_t result, const struct io
 
 REPL_EXPORT ssize_t read(int fd, void *buffer, size_t length) {
     ENSURE(read);
-    ssize_t result = repl_real.read(fd, buffer, length);
+    ssize_t result;
+    if (repl_replaying() && repl_fd_is_recorded(fd) && replay_buffer(REPL_READ, fd, buffer, length, &result)) return result;
+    result = repl_real.read(fd, buffer, length);
     if (repl_active() && repl_fd_is_recorded(fd))
         repl_record(REPL_READ, (uint64_t)fd, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
     return result;
@@ -47,14 +79,18 @@ REPL_EXPORT ssize_t read(int fd, void *buffer, size_t length) {
 
 REPL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int count) {
     ENSURE(readv);
-    ssize_t result = repl_real.readv(fd, iov, count);
+    ssize_t result;
+    if (repl_replaying() && repl_fd_is_recorded(fd) && replay_vector(REPL_READV, fd, iov, count, &result)) return result;
+    result = repl_real.readv(fd, iov, count);
     if (repl_active() && repl_fd_is_recorded(fd)) record_vector(REPL_READV, fd, result, iov, count);
     return result;
 }
 
 REPL_EXPORT ssize_t pread(int fd, void *buffer, size_t length, off_t offset) {
     ENSURE(pread);
-    ssize_t result = repl_real.pread(fd, buffer, length, offset);
+    ssize_t result;
+    if (repl_replaying() && repl_fd_is_recorded(fd) && replay_buffer(REPL_PREAD, fd, buffer, length, &result)) return result;
+    result = repl_real.pread(fd, buffer, length, offset);
     if (repl_active() && repl_fd_is_recorded(fd))
         repl_record(REPL_PREAD, (uint64_t)fd, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
     return result;
@@ -62,27 +98,47 @@ REPL_EXPORT ssize_t pread(int fd, void *buffer, size_t length, off_t offset) {
 
 REPL_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int count, off_t offset) {
     ENSURE(preadv);
-    ssize_t result = repl_real.preadv(fd, iov, count, offset);
+    ssize_t result;
+    if (repl_replaying() && repl_fd_is_recorded(fd) && replay_vector(REPL_PREADV, fd, iov, count, &result)) return result;
+    result = repl_real.preadv(fd, iov, count, offset);
     if (repl_active() && repl_fd_is_recorded(fd)) record_vector(REPL_PREADV, fd, result, iov, count);
     return result;
 }
 
 REPL_EXPORT ssize_t recv(int fd, void *buffer, size_t length, int flags) {
     ENSURE(recv);
-    ssize_t result = repl_real.recv(fd, buffer, length, flags);
+    ssize_t result;
+    if (repl_replaying() && replay_buffer(REPL_RECV, fd, buffer, length, &result)) return result;
+    result = repl_real.recv(fd, buffer, length, flags);
     if (repl_active())
         repl_record(REPL_RECV, (uint64_t)fd, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
     return result;
 }
 
-/* recvfrom's payload: u32 address length, the address, then the data. */
+/* recvfrom's payload: the data (`result` bytes), then the sender's address. */
 REPL_EXPORT ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, struct sockaddr *address, socklen_t *address_length) {
     ENSURE(recvfrom);
+    if (repl_replaying()) {
+        repl_slot *slot = repl_turn(REPL_RECVFROM, (uint64_t)fd, true);
+        if (slot) {
+            ssize_t result = (ssize_t)slot->result;
+            int error = slot->error;
+            size_t data = result > 0 ? (size_t)result : 0;
+            size_t recorded_address = (size_t)slot->payload_length - data;
+            size_t room = address && address_length ? *address_length : 0;
+            struct repl_piece pieces[2] = {{buffer, data}, {address, recorded_address < room ? recorded_address : room}};
+            repl_turn_payload(slot, pieces, 2);
+            if (address_length && result >= 0) *address_length = (socklen_t)recorded_address;
+            repl_turn_done(slot);
+            if (error) errno = error;
+            return result;
+        }
+    }
     ssize_t result = repl_real.recvfrom(fd, buffer, length, flags, address, address_length);
     if (repl_active()) {
-        uint32_t alen = (address && address_length && result >= 0) ? (uint32_t)*address_length : 0;
-        struct repl_piece pieces[3] = {{&alen, sizeof alen}, {address, alen}, {buffer, result > 0 ? (size_t)result : 0}};
-        repl_record_pieces(REPL_RECVFROM, (uint64_t)fd, result, result < 0 ? errno : 0, pieces, 3);
+        size_t alen = (address && address_length && result >= 0) ? (size_t)*address_length : 0;
+        struct repl_piece pieces[2] = {{buffer, result > 0 ? (size_t)result : 0}, {address, alen}};
+        repl_record_pieces(REPL_RECVFROM, (uint64_t)fd, result, result < 0 ? errno : 0, pieces, 2);
     }
     return result;
 }
@@ -90,7 +146,9 @@ REPL_EXPORT ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, str
 /* recvmsg's payload: the data received. Control messages (passed descriptors) are not recorded. */
 REPL_EXPORT ssize_t recvmsg(int fd, struct msghdr *message, int flags) {
     ENSURE(recvmsg);
-    ssize_t result = repl_real.recvmsg(fd, message, flags);
+    ssize_t result;
+    if (repl_replaying() && replay_vector(REPL_RECVMSG, fd, message->msg_iov, (int)message->msg_iovlen, &result)) return result;
+    result = repl_real.recvmsg(fd, message, flags);
     if (repl_active()) record_vector(REPL_RECVMSG, fd, result, message->msg_iov, (int)message->msg_iovlen);
     return result;
 }
@@ -100,22 +158,51 @@ static void record_accept(int fd, int result, struct sockaddr *address, socklen_
     repl_record(REPL_ACCEPT, (uint64_t)fd, result, result < 0 ? errno : 0, address, alen);
 }
 
+/* Replays an accept: the recorded descriptor number is taken by a /dev/null placeholder, so that
+ * later descriptors get the numbers they got on the primary. */
+static bool replay_accept(int fd, struct sockaddr *address, socklen_t *address_length, int flags, int *result) {
+    repl_slot *slot = repl_turn(REPL_ACCEPT, (uint64_t)fd, true);
+    if (!slot) return false;
+    int error = slot->error;
+    *result = (int)slot->result;
+    size_t room = address && address_length ? *address_length : 0;
+    struct repl_piece piece = {address, slot->payload_length < room ? (size_t)slot->payload_length : room};
+    repl_turn_payload(slot, &piece, 1);
+    if (*result >= 0) {
+        if (address_length) *address_length = (socklen_t)slot->payload_length;
+        int placeholder = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (placeholder >= 0 && placeholder != *result) {
+            dup3(placeholder, *result, (flags & SOCK_CLOEXEC) ? O_CLOEXEC : 0);
+            close(placeholder);
+        }
+    }
+    repl_turn_done(slot);
+    if (error) errno = error;
+    return true;
+}
+
 REPL_EXPORT int accept(int fd, struct sockaddr *address, socklen_t *address_length) {
     ENSURE(accept);
-    int result = repl_real.accept(fd, address, address_length);
+    int result;
+    if (repl_replaying() && replay_accept(fd, address, address_length, 0, &result)) return result;
+    result = repl_real.accept(fd, address, address_length);
     if (repl_active()) record_accept(fd, result, address, address_length);
     return result;
 }
 
 REPL_EXPORT int accept4(int fd, struct sockaddr *address, socklen_t *address_length, int flags) {
     ENSURE(accept4);
-    int result = repl_real.accept4(fd, address, address_length, flags);
+    int result;
+    if (repl_replaying() && replay_accept(fd, address, address_length, flags, &result)) return result;
+    result = repl_real.accept4(fd, address, address_length, flags);
     if (repl_active()) record_accept(fd, result, address, address_length);
     return result;
 }
 
 REPL_EXPORT int connect(int fd, const struct sockaddr *address, socklen_t address_length) {
     ENSURE(connect);
+    int64_t recorded;
+    if (repl_replaying() && repl_replay_outcome(REPL_CONNECT, (uint64_t)fd, true, NULL, 0, &recorded)) return (int)recorded;
     int result = repl_real.connect(fd, address, address_length);
     if (repl_active()) repl_record(REPL_CONNECT, (uint64_t)fd, result, result ? errno : 0, NULL, 0);
     return result;
@@ -129,6 +216,9 @@ static void record_poll(struct pollfd *fds, nfds_t count, int result) {
 
 REPL_EXPORT int poll(struct pollfd *fds, nfds_t count, int timeout) {
     ENSURE(poll);
+    struct repl_piece ready = {fds, count * sizeof *fds};
+    int64_t recorded;
+    if (repl_replaying() && repl_replay_outcome(REPL_POLL, count, true, &ready, 1, &recorded)) return (int)recorded;
     int result = repl_real.poll(fds, count, timeout);
     if (repl_active()) record_poll(fds, count, result);
     return result;
@@ -136,9 +226,22 @@ REPL_EXPORT int poll(struct pollfd *fds, nfds_t count, int timeout) {
 
 REPL_EXPORT int ppoll(struct pollfd *fds, nfds_t count, const struct timespec *timeout, const sigset_t *mask) {
     ENSURE(ppoll);
+    struct repl_piece ready = {fds, count * sizeof *fds};
+    int64_t recorded;
+    if (repl_replaying() && repl_replay_outcome(REPL_POLL, count, true, &ready, 1, &recorded)) return (int)recorded;
     int result = repl_real.ppoll(fds, count, timeout, mask);
     if (repl_active()) record_poll(fds, count, result);
     return result;
+}
+
+static bool replay_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int *result) {
+    size_t bytes = nfds > 0 ? ((size_t)nfds + 7) / 8 : 0;
+    fd_set scratch[3];
+    struct repl_piece pieces[3] = {{r ? r : &scratch[0], bytes}, {w ? w : &scratch[1], bytes}, {e ? e : &scratch[2], bytes}};
+    int64_t recorded;
+    if (!repl_replay_outcome(REPL_SELECT, (uint64_t)nfds, true, pieces, 3, &recorded)) return false;
+    *result = (int)recorded;
+    return true;
 }
 
 static void record_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int result) {
@@ -150,14 +253,18 @@ static void record_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int result)
 
 REPL_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout) {
     ENSURE(select);
-    int result = repl_real.select(nfds, r, w, e, timeout);
+    int result;
+    if (repl_replaying() && replay_select(nfds, r, w, e, &result)) return result;
+    result = repl_real.select(nfds, r, w, e, timeout);
     if (repl_active()) record_select(nfds, r, w, e, result);
     return result;
 }
 
 REPL_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *timeout, const sigset_t *mask) {
     ENSURE(pselect);
-    int result = repl_real.pselect(nfds, r, w, e, timeout, mask);
+    int result;
+    if (repl_replaying() && replay_select(nfds, r, w, e, &result)) return result;
+    result = repl_real.pselect(nfds, r, w, e, timeout, mask);
     if (repl_active()) record_select(nfds, r, w, e, result);
     return result;
 }
@@ -169,6 +276,9 @@ static void record_epoll(int epfd, struct epoll_event *events, int result) {
 
 REPL_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout) {
     ENSURE(epoll_wait);
+    struct repl_piece ready = {events, max > 0 ? (size_t)max * sizeof *events : 0};
+    int64_t recorded;
+    if (repl_replaying() && repl_replay_outcome(REPL_EPOLL_WAIT, (uint64_t)epfd, true, &ready, 1, &recorded)) return (int)recorded;
     int result = repl_real.epoll_wait(epfd, events, max, timeout);
     if (repl_active()) record_epoll(epfd, events, result);
     return result;
@@ -176,6 +286,9 @@ REPL_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int ti
 
 REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout, const sigset_t *mask) {
     ENSURE(epoll_pwait);
+    struct repl_piece ready = {events, max > 0 ? (size_t)max * sizeof *events : 0};
+    int64_t recorded;
+    if (repl_replaying() && repl_replay_outcome(REPL_EPOLL_WAIT, (uint64_t)epfd, true, &ready, 1, &recorded)) return (int)recorded;
     int result = repl_real.epoll_pwait(epfd, events, max, timeout, mask);
     if (repl_active()) record_epoll(epfd, events, result);
     return result;
@@ -187,8 +300,23 @@ REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
     if (repl_active() && repl_fd_is_recorded(fd))                                            \
         repl_record(kind, (uint64_t)(fd), result, result < 0 ? errno : 0, NULL, 0)
 
+/* At replay: the turn; the real write only on an inherited output; the recorded result. */
+#define REPLAY_WRITE(kind, fd, real_write)                                                   \
+    if (repl_replaying() && repl_fd_is_recorded(fd)) {                                       \
+        repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                             \
+        if (slot) {                                                                          \
+            if (repl_fd_is_inherited_output(fd)) (void)(real_write);                         \
+            ssize_t outcome = (ssize_t)slot->result;                                         \
+            int error = slot->error;                                                         \
+            repl_turn_done(slot);                                                            \
+            if (error) errno = error;                                                        \
+            return outcome;                                                                  \
+        }                                                                                    \
+    }
+
 REPL_EXPORT ssize_t write(int fd, const void *buffer, size_t length) {
     ENSURE(write);
+    REPLAY_WRITE(REPL_WRITE, fd, repl_real.write(fd, buffer, length));
     ssize_t result = repl_real.write(fd, buffer, length);
     RECORD_WRITE(REPL_WRITE, fd, result);
     return result;
@@ -196,6 +324,7 @@ REPL_EXPORT ssize_t write(int fd, const void *buffer, size_t length) {
 
 REPL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
     ENSURE(writev);
+    REPLAY_WRITE(REPL_WRITEV, fd, repl_real.writev(fd, iov, count));
     ssize_t result = repl_real.writev(fd, iov, count);
     RECORD_WRITE(REPL_WRITEV, fd, result);
     return result;
@@ -203,6 +332,7 @@ REPL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
 
 REPL_EXPORT ssize_t send(int fd, const void *buffer, size_t length, int flags) {
     ENSURE(send);
+    REPLAY_WRITE(REPL_SEND, fd, repl_real.send(fd, buffer, length, flags));
     ssize_t result = repl_real.send(fd, buffer, length, flags);
     RECORD_WRITE(REPL_SEND, fd, result);
     return result;
@@ -210,6 +340,7 @@ REPL_EXPORT ssize_t send(int fd, const void *buffer, size_t length, int flags) {
 
 REPL_EXPORT ssize_t sendto(int fd, const void *buffer, size_t length, int flags, const struct sockaddr *to, socklen_t to_length) {
     ENSURE(sendto);
+    REPLAY_WRITE(REPL_SEND, fd, repl_real.sendto(fd, buffer, length, flags, to, to_length));
     ssize_t result = repl_real.sendto(fd, buffer, length, flags, to, to_length);
     RECORD_WRITE(REPL_SEND, fd, result);
     return result;
@@ -217,6 +348,7 @@ REPL_EXPORT ssize_t sendto(int fd, const void *buffer, size_t length, int flags,
 
 REPL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *message, int flags) {
     ENSURE(sendmsg);
+    REPLAY_WRITE(REPL_SENDMSG, fd, repl_real.sendmsg(fd, message, flags));
     ssize_t result = repl_real.sendmsg(fd, message, flags);
     RECORD_WRITE(REPL_SENDMSG, fd, result);
     return result;

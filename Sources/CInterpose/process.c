@@ -7,6 +7,10 @@
  * image (it does not return on success) and passes the layer, the region and the logical id on
  * in the new environment, even when the program passes an environment of its own. Waits are
  * acquire-like.
+ *
+ * At replay, identities and pids are the recorded ones: fork returns the recorded child pid, and
+ * the wait family maps it to the real child (repl_real_child) to reap it, returning the
+ * recorded pid and status.
  */
 #include "interpose.h"
 
@@ -29,21 +33,51 @@ extern char **environ;
         if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
     } while (0)
 
+/* ---- the children of this process at replay: recorded pid -> real pid ------------------- */
+
+static struct { pid_t recorded, real; } children[256];
+static int child_count;
+
+void repl_remember_child(pid_t recorded, pid_t real) {
+    for (int i = 0; i < child_count; i++)
+        if (children[i].recorded == recorded) {
+            children[i].real = real;
+            return;
+        }
+    if (child_count < 256) children[child_count++] = (__typeof__(children[0])){recorded, real};
+    else children[(unsigned)recorded % 256] = (__typeof__(children[0])){recorded, real};
+}
+
+pid_t repl_real_child(pid_t recorded) {
+    for (int i = 0; i < child_count; i++)
+        if (children[i].recorded == recorded) return children[i].real;
+    return 0;
+}
+
 /* ---- identities ------------------------------------------------------------------------ */
 
+#define REPLAY_RESULT(kind, resource, type)                                                  \
+    if (repl_replaying()) {                                                                  \
+        int64_t recorded;                                                                    \
+        if (repl_replay_outcome(kind, resource, true, NULL, 0, &recorded)) return (type)recorded; \
+    }
+
 REPL_EXPORT pid_t getpid(void) {
+    REPLAY_RESULT(REPL_GETPID, 0, pid_t);
     pid_t result = (pid_t)syscall(SYS_getpid);
     if (repl_active()) repl_record(REPL_GETPID, 0, result, 0, NULL, 0);
     return result;
 }
 
 REPL_EXPORT pid_t getppid(void) {
+    REPLAY_RESULT(REPL_GETPPID, 0, pid_t);
     pid_t result = (pid_t)syscall(SYS_getppid);
     if (repl_active()) repl_record(REPL_GETPPID, 0, result, 0, NULL, 0);
     return result;
 }
 
 REPL_EXPORT pid_t gettid(void) {
+    REPLAY_RESULT(REPL_GETTID, 0, pid_t);
     pid_t result = (pid_t)syscall(SYS_gettid);
     if (repl_active()) repl_record(REPL_GETTID, 0, result, 0, NULL, 0);
     return result;
@@ -53,6 +87,25 @@ REPL_EXPORT pid_t gettid(void) {
 
 REPL_EXPORT pid_t fork(void) {
     ENSURE(fork);
+    if (repl_replaying()) {
+        repl_slot *slot = repl_turn(REPL_FORK, 0, true);
+        if (slot) {
+            uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_relaxed);
+            pid_t recorded = (pid_t)slot->result;
+            int error = slot->error;
+            pid_t real = recorded < 0 ? -1 : repl_real.fork();
+            if (real == 0) {  /* the child: its logical id is the fork's number; the parent completes the turn */
+                repl_process = (uint32_t)sequence;
+                repl_self.thread = 0;
+                repl_self.depth = 0;
+                return 0;
+            }
+            if (real > 0) repl_remember_child(recorded, real);
+            repl_turn_done(slot);
+            if (recorded < 0) errno = error;
+            return recorded;
+        }
+    }
     if (!repl_active()) return repl_real.fork();
     repl_in_fork_wrapper = true;
     pid_t result = repl_real.fork();  /* pthread_atfork handlers take the number (core.c) */
@@ -83,15 +136,35 @@ static void record_exec(const char *path) {
 }
 
 static void record_exec_failure(int error) {
-    repl_record(REPL_EXEC, 1, -1, error, NULL, 0);
+    if (repl_replaying()) {  /* the recorded exec failed too: its second message */
+        int64_t recorded;
+        repl_replay_outcome(REPL_EXEC, 1, true, NULL, 0, &recorded);
+    } else {
+        repl_record(REPL_EXEC, 1, -1, error, NULL, 0);
+    }
     errno = error;
+}
+
+/* Takes the exec's turn at replay, records it otherwise. */
+static void number_exec(const char *path) {
+    if (repl_replaying()) {
+        repl_slot *slot = repl_turn(REPL_EXEC, 0, true);
+        if (slot) repl_turn_done(slot);
+        return;
+    }
+    record_exec(path);
+}
+
+/* Whether an exec is numbered and given the layer's environment. */
+static bool exec_seen(void) {
+    return repl_active() || repl_replaying();
 }
 
 REPL_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
     ENSURE(execve);
-    if (!repl_active()) return repl_real.execve(path, argv, envp);
+    if (!exec_seen()) return repl_real.execve(path, argv, envp);
     char **environment = repl_exec_environment(envp, repl_process);
-    record_exec(path);
+    number_exec(path);
     repl_real.execve(path, argv, environment ? environment : envp);
     int error = errno;
     repl_free_environment(environment);
@@ -101,9 +174,9 @@ REPL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 
 REPL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) {
     ENSURE(execveat);
-    if (!repl_active()) return repl_real.execveat(dirfd, path, argv, envp, flags);
+    if (!exec_seen()) return repl_real.execveat(dirfd, path, argv, envp, flags);
     char **environment = repl_exec_environment(envp, repl_process);
-    record_exec(path);
+    number_exec(path);
     repl_real.execveat(dirfd, path, argv, environment ? environment : envp, flags);
     int error = errno;
     repl_free_environment(environment);
@@ -113,9 +186,9 @@ REPL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *
 
 REPL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
     ENSURE(fexecve);
-    if (!repl_active()) return repl_real.fexecve(fd, argv, envp);
+    if (!exec_seen()) return repl_real.fexecve(fd, argv, envp);
     char **environment = repl_exec_environment(envp, repl_process);
-    record_exec("");
+    number_exec("");
     repl_real.fexecve(fd, argv, environment ? environment : envp);
     int error = errno;
     repl_free_environment(environment);
@@ -129,9 +202,9 @@ REPL_EXPORT int execv(const char *path, char *const argv[]) { return execve(path
 REPL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
     static int (*real_execvpe)(const char *, char *const[], char *const[]);
     if (!real_execvpe) real_execvpe = (__typeof__(real_execvpe))dlsym(RTLD_NEXT, "execvpe");
-    if (!repl_active()) return real_execvpe(file, argv, envp);
+    if (!exec_seen()) return real_execvpe(file, argv, envp);
     char **environment = repl_exec_environment(envp, repl_process);
-    record_exec(file);
+    number_exec(file);
     real_execvpe(file, argv, environment ? environment : envp);
     int error = errno;
     repl_free_environment(environment);
@@ -178,6 +251,24 @@ static int spawn(bool search, pid_t *pid, const char *path, const posix_spawn_fi
                  const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
     int (*real)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]) =
         search ? repl_real.posix_spawnp : repl_real.posix_spawn;
+    if (repl_replaying()) {
+        repl_slot *slot = repl_turn(REPL_FORK, 1, true);
+        if (slot) {
+            uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_relaxed);
+            pid_t recorded = (pid_t)slot->result;
+            int result = slot->error;
+            if (recorded > 0) {
+                char **environment = repl_exec_environment(envp ? envp : environ, (uint32_t)sequence);
+                pid_t child = 0;
+                if (real(&child, path, actions, attributes, argv, environment ? environment : envp) == 0)
+                    repl_remember_child(recorded, child);
+                repl_free_environment(environment);
+                if (pid) *pid = recorded;
+            }
+            repl_turn_done(slot);
+            return result;
+        }
+    }
     if (!repl_active()) return real(pid, path, actions, attributes, argv, envp);
     pid_t child = 0;
     repl_self.depth++;
@@ -207,7 +298,7 @@ REPL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_fil
 REPL_EXPORT int system(const char *command) {
     static int (*real_system)(const char *);
     if (!real_system) real_system = (__typeof__(real_system))dlsym(RTLD_NEXT, "system");
-    if (!repl_active() || command == NULL) return real_system(command);
+    if ((!repl_active() && !repl_replaying()) || command == NULL) return real_system(command);
 
     struct sigaction ignore = {.sa_handler = SIG_IGN}, saved_int, saved_quit;
     sigset_t block, saved_mask;
@@ -256,29 +347,71 @@ static void record_wait(pid_t result, const int *status) {
     repl_record(REPL_WAIT, 0, result, result < 0 ? errno : 0, &value, result > 0 ? sizeof value : 0);
 }
 
+/* Replays a wait: reaps the real child behind the recorded pid, returns the recorded pid and
+ * status. False once promoted. */
+static bool replay_wait(int *status, pid_t *result) {
+    repl_slot *slot = repl_turn(REPL_WAIT, 0, true);
+    if (!slot) return false;
+    int recorded_status = 0, error = slot->error;
+    struct repl_piece piece = {&recorded_status, sizeof recorded_status};
+    repl_turn_payload(slot, &piece, 1);
+    *result = (pid_t)slot->result;
+    if (*result > 0) {
+        pid_t real = repl_real_child(*result);
+        if (real > 0) repl_real.wait4(real, NULL, 0, NULL);
+        if (status) *status = recorded_status;
+    }
+    repl_turn_done(slot);
+    if (error) errno = error;
+    return true;
+}
+
 REPL_EXPORT pid_t wait(int *status) {
     ENSURE(wait4);
-    pid_t result = repl_real.wait4(-1, status, 0, NULL);
+    pid_t result;
+    if (repl_replaying() && replay_wait(status, &result)) return result;
+    result = repl_real.wait4(-1, status, 0, NULL);
     if (repl_active()) record_wait(result, status);
     return result;
 }
 
 REPL_EXPORT pid_t waitpid(pid_t pid, int *status, int options) {
     ENSURE(waitpid);
-    pid_t result = repl_real.waitpid(pid, status, options);
+    ENSURE(wait4);
+    pid_t result;
+    if (repl_replaying() && replay_wait(status, &result)) return result;
+    result = repl_real.waitpid(pid, status, options);
     if (repl_active()) record_wait(result, status);
     return result;
 }
 
 REPL_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage) {
     ENSURE(wait4);
-    pid_t result = repl_real.wait4(pid, status, options, usage);
+    pid_t result;
+    if (repl_replaying() && replay_wait(status, &result)) return result;
+    result = repl_real.wait4(pid, status, options, usage);
     if (repl_active()) record_wait(result, status);
     return result;
 }
 
 REPL_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
     ENSURE(waitid);
+    if (repl_replaying()) {
+        repl_slot *slot = repl_turn(REPL_WAIT, 1, true);
+        if (slot) {
+            siginfo_t recorded;
+            memset(&recorded, 0, sizeof recorded);
+            struct repl_piece piece = {&recorded, sizeof recorded};
+            repl_turn_payload(slot, &piece, 1);
+            int result = (int)slot->result, error = slot->error;
+            pid_t real = result == 0 ? repl_real_child(recorded.si_pid) : 0;
+            if (real > 0 && (options & WNOWAIT) == 0) repl_real.wait4(real, NULL, 0, NULL);
+            if (info && result == 0) *info = recorded;
+            repl_turn_done(slot);
+            if (error) errno = error;
+            return result;
+        }
+    }
     int result = repl_real.waitid(type, id, info, options);
     if (repl_active())
         repl_record(REPL_WAIT, 1, result, result < 0 ? errno : 0, info, result == 0 && info ? sizeof *info : 0);
@@ -288,6 +421,11 @@ REPL_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
 /* ---- exit ------------------------------------------------------------------------------ */
 
 static void record_exit(int status) {
+    if (repl_replaying()) {
+        repl_slot *slot = repl_turn(REPL_EXIT, 0, true);
+        if (slot) repl_turn_done(slot);
+        return;
+    }
     if (!repl_active()) return;
     repl_record(REPL_EXIT, 0, status, 0, NULL, 0);
 }

@@ -18,9 +18,20 @@
         if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
     } while (0)
 
+/* Replay of a blocking acquire: its turn first, then the real call (it may wait briefly on a
+ * holder, who releases without a turn), then the next turn. */
+#define REPLAY_TURN_THEN_REAL(kind, name, object, ...)                                       \
+    if (repl_replaying()) {                                                                  \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), true);                        \
+        int real_result = repl_real.name(__VA_ARGS__);                                       \
+        if (slot) repl_turn_done(slot);                                                      \
+        return real_result;                                                                  \
+    }
+
 /* A call whose result is its return value (pthread functions return the error number). */
 #define ACQUIRE_RETURNING(kind, name, object, ...)                                           \
     ENSURE(name);                                                                            \
+    REPLAY_TURN_THEN_REAL(kind, name, object, __VA_ARGS__)                                   \
     int result = repl_real.name(__VA_ARGS__);                                                \
     if (repl_active()) repl_record(kind, (uintptr_t)(object), result, 0, NULL, 0);           \
     return result
@@ -28,13 +39,33 @@
 /* A call that returns -1 and sets errno (semaphores). */
 #define ACQUIRE_ERRNO(kind, name, object, ...)                                               \
     ENSURE(name);                                                                            \
+    REPLAY_TURN_THEN_REAL(kind, name, object, __VA_ARGS__)                                   \
     int result = repl_real.name(__VA_ARGS__);                                                \
     if (repl_active()) repl_record(kind, (uintptr_t)(object), result, result ? errno : 0, NULL, 0); \
     return result
 
+/* Replay of a try or timed acquire: the recorded outcome. When the recorded call got the lock,
+ * so does the replayed one (blocking: the holder releases without a turn). */
+#define REPLAY_OUTCOME(kind, object, acquire)                                                \
+    if (repl_replaying()) {                                                                  \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), true);                        \
+        if (slot) {                                                                          \
+            int outcome = (int)repl_turn_result(slot);                                       \
+            if (outcome == 0) acquire;                                                       \
+            repl_turn_done(slot);                                                            \
+            return outcome;                                                                  \
+        }                                                                                    \
+    }
+
 REPL_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) { ACQUIRE_RETURNING(REPL_MUTEX_LOCK, pthread_mutex_lock, m, m); }
-REPL_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) { ACQUIRE_RETURNING(REPL_MUTEX_TRYLOCK, pthread_mutex_trylock, m, m); }
+REPL_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
+    ENSURE(pthread_mutex_lock);
+    REPLAY_OUTCOME(REPL_MUTEX_TRYLOCK, m, repl_real.pthread_mutex_lock(m));
+    ACQUIRE_RETURNING(REPL_MUTEX_TRYLOCK, pthread_mutex_trylock, m, m);
+}
 REPL_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) {
+    ENSURE(pthread_mutex_lock);
+    REPLAY_OUTCOME(REPL_MUTEX_TIMEDLOCK, m, repl_real.pthread_mutex_lock(m));
     ACQUIRE_RETURNING(REPL_MUTEX_TIMEDLOCK, pthread_mutex_timedlock, m, m, t);
 }
 
@@ -46,39 +77,107 @@ __asm__(".symver repl_cond_wait_old, pthread_cond_wait@GLIBC_2.2.5");
 __asm__(".symver repl_cond_timedwait_new, pthread_cond_timedwait@@GLIBC_2.3.2");
 __asm__(".symver repl_cond_timedwait_old, pthread_cond_timedwait@GLIBC_2.2.5");
 
+/* Replay of a condition wait: release the mutex, wait for the turn, take the mutex again.
+ * POSIX allows the spurious wake-up this looks like; the recorded result is returned. */
+#define REPLAY_COND(kind, name, c, m)                                                        \
+    ENSURE(name);                                                                            \
+    ENSURE(pthread_mutex_lock);                                                              \
+    if (repl_replaying()) {                                                                  \
+        pthread_mutex_unlock(m);                                                             \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(c), true);                             \
+        repl_real.pthread_mutex_lock(m);                                                     \
+        if (!slot) return 0;                                                                 \
+        int outcome = (int)slot->result;                                                     \
+        repl_turn_done(slot);                                                                \
+        return outcome;                                                                      \
+    }
+
 REPL_EXPORT int repl_cond_wait_new(pthread_cond_t *c, pthread_mutex_t *m) {
-    ACQUIRE_RETURNING(REPL_COND_WAIT, pthread_cond_wait, c, c, m);
+    REPLAY_COND(REPL_COND_WAIT, pthread_cond_wait, c, m)
+    int result = repl_real.pthread_cond_wait(c, m);
+    if (repl_active()) repl_record(REPL_COND_WAIT, (uintptr_t)c, result, 0, NULL, 0);
+    return result;
 }
 REPL_EXPORT int repl_cond_timedwait_new(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
-    ACQUIRE_RETURNING(REPL_COND_TIMEDWAIT, pthread_cond_timedwait, c, c, m, t);
+    REPLAY_COND(REPL_COND_TIMEDWAIT, pthread_cond_timedwait, c, m)
+    int result = repl_real.pthread_cond_timedwait(c, m, t);
+    if (repl_active()) repl_record(REPL_COND_TIMEDWAIT, (uintptr_t)c, result, 0, NULL, 0);
+    return result;
 }
 REPL_EXPORT int repl_cond_wait_old(pthread_cond_t *c, pthread_mutex_t *m) {
-    ACQUIRE_RETURNING(REPL_COND_WAIT, pthread_cond_wait_old, c, c, m);
+    REPLAY_COND(REPL_COND_WAIT, pthread_cond_wait_old, c, m)
+    int result = repl_real.pthread_cond_wait_old(c, m);
+    if (repl_active()) repl_record(REPL_COND_WAIT, (uintptr_t)c, result, 0, NULL, 0);
+    return result;
 }
 REPL_EXPORT int repl_cond_timedwait_old(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
-    ACQUIRE_RETURNING(REPL_COND_TIMEDWAIT, pthread_cond_timedwait_old, c, c, m, t);
+    REPLAY_COND(REPL_COND_TIMEDWAIT, pthread_cond_timedwait_old, c, m)
+    int result = repl_real.pthread_cond_timedwait_old(c, m, t);
+    if (repl_active()) repl_record(REPL_COND_TIMEDWAIT, (uintptr_t)c, result, 0, NULL, 0);
+    return result;
 }
 
 REPL_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) { ACQUIRE_RETURNING(REPL_RWLOCK_RDLOCK, pthread_rwlock_rdlock, l, l); }
 REPL_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) { ACQUIRE_RETURNING(REPL_RWLOCK_WRLOCK, pthread_rwlock_wrlock, l, l); }
-REPL_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) { ACQUIRE_RETURNING(REPL_RWLOCK_TRYRDLOCK, pthread_rwlock_tryrdlock, l, l); }
-REPL_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) { ACQUIRE_RETURNING(REPL_RWLOCK_TRYWRLOCK, pthread_rwlock_trywrlock, l, l); }
+REPL_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
+    ENSURE(pthread_rwlock_rdlock);
+    REPLAY_OUTCOME(REPL_RWLOCK_TRYRDLOCK, l, repl_real.pthread_rwlock_rdlock(l));
+    ACQUIRE_RETURNING(REPL_RWLOCK_TRYRDLOCK, pthread_rwlock_tryrdlock, l, l);
+}
+REPL_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
+    ENSURE(pthread_rwlock_wrlock);
+    REPLAY_OUTCOME(REPL_RWLOCK_TRYWRLOCK, l, repl_real.pthread_rwlock_wrlock(l));
+    ACQUIRE_RETURNING(REPL_RWLOCK_TRYWRLOCK, pthread_rwlock_trywrlock, l, l);
+}
 REPL_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t) {
+    ENSURE(pthread_rwlock_rdlock);
+    REPLAY_OUTCOME(REPL_RWLOCK_TIMEDRDLOCK, l, repl_real.pthread_rwlock_rdlock(l));
     ACQUIRE_RETURNING(REPL_RWLOCK_TIMEDRDLOCK, pthread_rwlock_timedrdlock, l, l, t);
 }
 REPL_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t) {
+    ENSURE(pthread_rwlock_wrlock);
+    REPLAY_OUTCOME(REPL_RWLOCK_TIMEDWRLOCK, l, repl_real.pthread_rwlock_wrlock(l));
     ACQUIRE_RETURNING(REPL_RWLOCK_TIMEDWRLOCK, pthread_rwlock_timedwrlock, l, l, t);
 }
 
 REPL_EXPORT int pthread_spin_lock(pthread_spinlock_t *l) { ACQUIRE_RETURNING(REPL_SPIN_LOCK, pthread_spin_lock, l, l); }
-REPL_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) { ACQUIRE_RETURNING(REPL_SPIN_TRYLOCK, pthread_spin_trylock, l, l); }
+REPL_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
+    ENSURE(pthread_spin_lock);
+    REPLAY_OUTCOME(REPL_SPIN_TRYLOCK, l, repl_real.pthread_spin_lock(l));
+    ACQUIRE_RETURNING(REPL_SPIN_TRYLOCK, pthread_spin_trylock, l, l);
+}
+
+/* Semaphores report failure as -1 and errno: a recorded success takes the token for real. */
+#define REPLAY_SEM_OUTCOME(kind, s)                                                          \
+    if (repl_replaying()) {                                                                  \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(s), true);                             \
+        if (slot) {                                                                          \
+            int outcome = (int)repl_turn_result(slot);                                       \
+            if (outcome == 0) repl_real.sem_wait(s);                                         \
+            repl_turn_done(slot);                                                            \
+            return outcome;                                                                  \
+        }                                                                                    \
+    }
 
 REPL_EXPORT int sem_wait(sem_t *s) { ACQUIRE_ERRNO(REPL_SEM_WAIT, sem_wait, s, s); }
-REPL_EXPORT int sem_trywait(sem_t *s) { ACQUIRE_ERRNO(REPL_SEM_TRYWAIT, sem_trywait, s, s); }
-REPL_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) { ACQUIRE_ERRNO(REPL_SEM_TIMEDWAIT, sem_timedwait, s, s, t); }
+REPL_EXPORT int sem_trywait(sem_t *s) {
+    ENSURE(sem_wait);
+    REPLAY_SEM_OUTCOME(REPL_SEM_TRYWAIT, s);
+    ACQUIRE_ERRNO(REPL_SEM_TRYWAIT, sem_trywait, s, s);
+}
+REPL_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
+    ENSURE(sem_wait);
+    REPLAY_SEM_OUTCOME(REPL_SEM_TIMEDWAIT, s);
+    ACQUIRE_ERRNO(REPL_SEM_TIMEDWAIT, sem_timedwait, s, s, t);
+}
 
 REPL_EXPORT int sem_post(sem_t *s) {
     ENSURE(sem_post);
+    if (repl_replaying()) {  /* release-like: the turn, then the effect */
+        repl_slot *slot = repl_turn(REPL_SEM_POST, (uintptr_t)s, true);
+        if (slot) repl_turn_done(slot);
+        return repl_real.sem_post(s);
+    }
     if (!repl_active()) return repl_real.sem_post(s);
     repl_self.depth++;
     uint64_t sequence = repl_take();  /* release-like: numbered before the post */
@@ -90,11 +189,41 @@ REPL_EXPORT int sem_post(sem_t *s) {
     return result;
 }
 
-REPL_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) { ACQUIRE_RETURNING(REPL_BARRIER_WAIT, pthread_barrier_wait, b, b); }
-REPL_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void)) { ACQUIRE_RETURNING(REPL_ONCE, pthread_once, o, o, init); }
+/* Replay of calls whose effect needs other threads to make progress first (all of a barrier's
+ * threads arriving, a joined thread finishing, pthread_once's initialiser running): the real
+ * call, then the turn; the recorded result is returned. */
+#define REPLAY_EFFECT_THEN_TURN(kind, name, object, ...)                                     \
+    if (repl_replaying()) {                                                                  \
+        int real_result = repl_real.name(__VA_ARGS__);                                       \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), true);                        \
+        if (!slot) return real_result;                                                       \
+        int outcome = (int)slot->result;                                                     \
+        repl_turn_done(slot);                                                                \
+        return outcome;                                                                      \
+    }
+
+REPL_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
+    ENSURE(pthread_barrier_wait);
+    REPLAY_EFFECT_THEN_TURN(REPL_BARRIER_WAIT, pthread_barrier_wait, b, b);
+    int result = repl_real.pthread_barrier_wait(b);
+    if (repl_active()) repl_record(REPL_BARRIER_WAIT, (uintptr_t)b, result, 0, NULL, 0);
+    return result;
+}
+
+REPL_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void)) {
+    ENSURE(pthread_once);
+    REPLAY_EFFECT_THEN_TURN(REPL_ONCE, pthread_once, o, o, init);
+    int result = repl_real.pthread_once(o, init);
+    if (repl_active()) repl_record(REPL_ONCE, (uintptr_t)o, result, 0, NULL, 0);
+    return result;
+}
 
 REPL_EXPORT int pthread_join(pthread_t thread, void **value) {
-    ACQUIRE_RETURNING(REPL_THREAD_JOIN, pthread_join, 0, thread, value);
+    ENSURE(pthread_join);
+    REPLAY_EFFECT_THEN_TURN(REPL_THREAD_JOIN, pthread_join, 0, thread, value);
+    int result = repl_real.pthread_join(thread, value);
+    if (repl_active()) repl_record(REPL_THREAD_JOIN, 0, result, 0, NULL, 0);
+    return result;
 }
 
 /* ---- thread creation ------------------------------------------------------------------- */
@@ -111,12 +240,24 @@ static void *thread_trampoline(void *raw) {
     repl_self.thread = start.thread;
     repl_self.area = REPL_NO_AREA;
     repl_self.depth = 0;
-    atomic_fetch_add_explicit(&repl_region->threads_started, 1, memory_order_relaxed);
+    if (!repl_replay_mode) atomic_fetch_add_explicit(&repl_region->threads_started, 1, memory_order_relaxed);
     return start.routine(start.argument);
 }
 
 REPL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*routine)(void *), void *argument) {
     ENSURE(pthread_create);
+    if (repl_replaying()) {
+        repl_slot *slot = repl_turn(REPL_THREAD_CREATE, 0, false);
+        if (!slot) return repl_real.pthread_create(thread, attr, routine, argument);
+        struct thread_start *start = malloc(sizeof *start);
+        if (!start) return EAGAIN;
+        /* The new thread's logical id is this turn's sequence number, as at record. */
+        *start = (struct thread_start){routine, argument, (uint32_t)atomic_load_explicit(&slot->sequence, memory_order_relaxed)};
+        int result = repl_real.pthread_create(thread, attr, thread_trampoline, start);
+        if (result != 0) free(start);
+        repl_turn_done(slot);
+        return result;
+    }
     if (!repl_active()) return repl_real.pthread_create(thread, attr, routine, argument);
     struct thread_start *start = malloc(sizeof *start);
     if (!start) return EAGAIN;

@@ -1,12 +1,22 @@
 /*
  * Clocks and randomness: time, gettimeofday, clock_gettime (every clock), clock, getrandom,
  * getentropy, arc4random*. All acquire-like: the real call, then the number, with the value the
- * program saw as the payload (or the result). Reads of /dev/urandom are input (io.c).
+ * program saw as the payload (or the result). Reads of /dev/urandom are input (io.c). At replay
+ * the recorded values are returned; the real call is not made.
  */
 #include "interpose.h"
 
 #include <errno.h>
 #include <sys/time.h>
+
+/* At replay: the recorded outcome, payload into `buffer` (length `size`). */
+#define REPLAY(kind, resource, buffer, size, type)                                           \
+    if (repl_replaying()) {                                                                  \
+        struct repl_piece piece = {(buffer), (size)};                                        \
+        int64_t recorded;                                                                    \
+        if (repl_replay_outcome(kind, resource, true, &piece, piece.length ? 1 : 0, &recorded)) \
+            return (type)recorded;                                                           \
+    }
 
 #define ENSURE(name)                                                                         \
     do {                                                                                     \
@@ -15,6 +25,13 @@
 
 REPL_EXPORT time_t time(time_t *out) {
     ENSURE(time);
+    if (repl_replaying()) {
+        int64_t recorded;
+        if (repl_replay_outcome(REPL_TIME, 0, true, NULL, 0, &recorded)) {
+            if (out) *out = (time_t)recorded;
+            return (time_t)recorded;
+        }
+    }
     time_t result = repl_real.time(out);
     if (repl_active()) repl_record(REPL_TIME, 0, result, 0, NULL, 0);
     return result;
@@ -22,6 +39,7 @@ REPL_EXPORT time_t time(time_t *out) {
 
 REPL_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
     ENSURE(gettimeofday);
+    REPLAY(REPL_GETTIMEOFDAY, 0, tv, sizeof *tv, int);
     int result = repl_real.gettimeofday(tv, tz);
     if (repl_active()) repl_record(REPL_GETTIMEOFDAY, 0, result, result ? errno : 0, tv, !result ? sizeof *tv : 0);
     return result;
@@ -29,6 +47,7 @@ REPL_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
 
 REPL_EXPORT int clock_gettime(clockid_t clock, struct timespec *ts) {
     ENSURE(clock_gettime);
+    REPLAY(REPL_CLOCK_GETTIME, (uint64_t)(uint32_t)clock, ts, sizeof *ts, int);
     int result = repl_real.clock_gettime(clock, ts);
     if (repl_active())
         repl_record(REPL_CLOCK_GETTIME, (uint64_t)(uint32_t)clock, result, result ? errno : 0, ts, !result ? sizeof *ts : 0);
@@ -37,6 +56,7 @@ REPL_EXPORT int clock_gettime(clockid_t clock, struct timespec *ts) {
 
 REPL_EXPORT clock_t clock(void) {
     ENSURE(clock);
+    REPLAY(REPL_CLOCK, 0, NULL, 0, clock_t);
     clock_t result = repl_real.clock();
     if (repl_active()) repl_record(REPL_CLOCK, 0, result, 0, NULL, 0);
     return result;
@@ -44,6 +64,7 @@ REPL_EXPORT clock_t clock(void) {
 
 REPL_EXPORT ssize_t getrandom(void *buffer, size_t length, unsigned int flags) {
     ENSURE(getrandom);
+    REPLAY(REPL_GETRANDOM, flags, buffer, length, ssize_t);
     ssize_t result = repl_real.getrandom(buffer, length, flags);
     if (repl_active()) repl_record(REPL_GETRANDOM, flags, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
     return result;
@@ -51,6 +72,7 @@ REPL_EXPORT ssize_t getrandom(void *buffer, size_t length, unsigned int flags) {
 
 REPL_EXPORT int getentropy(void *buffer, size_t length) {
     ENSURE(getentropy);
+    REPLAY(REPL_GETENTROPY, 0, buffer, length, int);
     int result = repl_real.getentropy(buffer, length);
     if (repl_active()) repl_record(REPL_GETENTROPY, 0, result, result ? errno : 0, buffer, result == 0 ? length : 0);
     return result;
@@ -58,6 +80,7 @@ REPL_EXPORT int getentropy(void *buffer, size_t length) {
 
 REPL_EXPORT uint32_t arc4random(void) {
     ENSURE(arc4random);
+    REPLAY(REPL_ARC4RANDOM, 0, NULL, 0, uint32_t);
     uint32_t result = repl_real.arc4random();
     if (repl_active()) repl_record(REPL_ARC4RANDOM, 0, result, 0, NULL, 0);
     return result;
@@ -65,12 +88,18 @@ REPL_EXPORT uint32_t arc4random(void) {
 
 REPL_EXPORT void arc4random_buf(void *buffer, size_t length) {
     ENSURE(arc4random_buf);
+    if (repl_replaying()) {
+        struct repl_piece piece = {buffer, length};
+        int64_t recorded;
+        if (repl_replay_outcome(REPL_ARC4RANDOM, 1, true, &piece, 1, &recorded)) return;
+    }
     repl_real.arc4random_buf(buffer, length);
     if (repl_active()) repl_record(REPL_ARC4RANDOM, 1, 0, 0, buffer, length);
 }
 
 REPL_EXPORT uint32_t arc4random_uniform(uint32_t bound) {
     ENSURE(arc4random_uniform);
+    REPLAY(REPL_ARC4RANDOM, 2, NULL, 0, uint32_t);
     uint32_t result = repl_real.arc4random_uniform(bound);
     if (repl_active()) repl_record(REPL_ARC4RANDOM, 2, result, 0, NULL, 0);
     return result;

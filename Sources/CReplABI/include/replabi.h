@@ -9,6 +9,12 @@
  *   repl_slot[ring_slots]       the message ring: sequence number s lives in slot s % ring_slots
  *   repl_payload_area[areas]    one per live thread: a byte ring for payloads too big for a slot
  *
+ * Replay: the replayer fills slot s from the log (payloads through payload area 0, in sequence
+ * order) and publishes slot.sequence = s; the thread whose logical ids the slot names waits
+ * until s == replayed + 1 (its turn), checks that its call matches the message, performs the
+ * call or returns the recorded result, stores replayed = s and wakes the owner of s + 1 through
+ * its entry in the waiter table. A mismatch fills `divergence` and stops the program.
+ *
  * Record: a thread takes s = ++next_sequence (R2), waits until slot s is free (drained >= s -
  * ring_slots), fills it, writes its payload into its own area, and publishes the slot by storing
  * s into slot.sequence with release order. The recorder drains slots in sequence order: it
@@ -30,6 +36,11 @@
 #define REPL_PAYLOAD_AREA_SIZE (256u << 10)
 #define REPL_INLINE_PAYLOAD 16u
 #define REPL_NO_AREA 0xFFFFu
+#define REPL_WAITERS 1024u
+
+/* What the layer does with intercepted calls. */
+#define REPL_MODE_RECORD 0u
+#define REPL_MODE_REPLAY 1u
 
 /* Environment variables the layer reads (and removes from what the program sees recorded). */
 #define REPL_ENV_SHM "REPLREC_SHM"         /* name of the shared-memory object */
@@ -80,20 +91,44 @@ typedef struct repl_shared {
     uint32_t ring_slots;
     uint32_t payload_areas;
     uint32_t payload_area_size;
-    int32_t recorder_pid; /* the layer stops the program when this process is gone (fail-stop) */
+    int32_t recorder_pid; /* the tool's pid: the layer stops the program when it is gone (fail-stop) */
     uint64_t size;        /* bytes of the whole region */
-    uint8_t pad0[32];
-    _Atomic uint64_t next_sequence; /* last sequence number taken (0: none yet); own cache line */
+    uint32_t mode;        /* REPL_MODE_RECORD or REPL_MODE_REPLAY */
+    _Atomic uint32_t diverged; /* replay: set once, with `divergence` filled, by the thread that saw it */
+    _Atomic uint32_t promoted; /* replay: set by the replayer to go live (calls run for real) */
+    uint8_t pad0[20];
+    /* Record: last sequence number taken (0: none yet). Replay: last sequence number completed. */
+    _Atomic uint64_t next_sequence;
     uint8_t pad1[56];
-    _Atomic uint64_t drained; /* last sequence number the recorder consumed; own cache line */
+    /* Record: last sequence number the recorder consumed. Replay: last one the replayer filled. */
+    _Atomic uint64_t drained;
     uint8_t pad2[56];
     _Atomic uint32_t area_lock; /* guards the free list of payload areas (repl_free_areas) */
     uint32_t areas_used;        /* areas ever handed out */
     uint32_t free_count;
     _Atomic uint32_t processes_started; /* statistics for the summary line */
     _Atomic uint32_t threads_started;
+    /* Replay: what did not match (valid once `diverged` is set). */
+    struct repl_divergence {
+        uint64_t sequence;
+        uint64_t expected_resource, observed_resource;
+        uint32_t expected_process, expected_thread, observed_process, observed_thread;
+        uint16_t expected_kind, observed_kind;
+        int32_t real_pid, real_tid;
+    } divergence;
 } repl_shared;
 
+/* Replay: a thread waiting for its turn sleeps on its entry's word; whoever completes the call
+ * before its turn wakes exactly that entry. key = (process << 32 | thread) + 1, 0 = free. */
+typedef struct repl_waiter {
+    _Atomic uint64_t key;
+    _Atomic uint32_t word;
+    uint32_t sleeping;
+} repl_waiter;
+
+_Static_assert(sizeof(repl_waiter) == 16, "repl_waiter layout");
+
+_Static_assert(offsetof(repl_shared, mode) == 32, "repl_shared.mode");
 _Static_assert(offsetof(repl_shared, next_sequence) == 64, "repl_shared.next_sequence");
 _Static_assert(offsetof(repl_shared, drained) == 128, "repl_shared.drained");
 
@@ -102,8 +137,16 @@ static inline size_t repl_free_list_offset(void) {
     return (sizeof(repl_shared) + 63) & ~(size_t)63;
 }
 
+static inline size_t repl_waiters_offset(void) {
+    return (repl_free_list_offset() + REPL_PAYLOAD_AREAS * sizeof(uint16_t) + 63) & ~(size_t)63;
+}
+
 static inline size_t repl_ring_offset(void) {
-    return (repl_free_list_offset() + REPL_PAYLOAD_AREAS * sizeof(uint16_t) + 4095) & ~(size_t)4095;
+    return (repl_waiters_offset() + REPL_WAITERS * sizeof(repl_waiter) + 4095) & ~(size_t)4095;
+}
+
+static inline repl_waiter *repl_waiters(repl_shared *shared) {
+    return (repl_waiter *)((char *)shared + repl_waiters_offset());
 }
 
 static inline size_t repl_areas_offset(void) {
@@ -160,6 +203,36 @@ static inline uint64_t repl_area_tail(repl_payload_area *area) {
 /* Gives consumed payload bytes back to the area's thread. */
 static inline void repl_area_consume(repl_payload_area *area, uint64_t tail) {
     atomic_store_explicit(&area->tail, tail, memory_order_release);
+}
+
+/* Replay side, for the replayer. */
+static inline uint64_t repl_replayed(repl_shared *shared) {
+    return atomic_load_explicit(&shared->next_sequence, memory_order_acquire);
+}
+
+static inline uint32_t repl_has_diverged(repl_shared *shared) {
+    return atomic_load_explicit(&shared->diverged, memory_order_acquire);
+}
+
+static inline void repl_promote(repl_shared *shared) {
+    atomic_store_explicit(&shared->promoted, 1, memory_order_release);
+}
+
+/* Publishes a filled slot, then reports whether it is the next turn (its owner must be woken).
+ * The fence pairs with the one in the layer's turn completion: one side sees the other. */
+static inline int repl_publish_for_replay(repl_shared *shared, repl_slot *slot, uint64_t sequence) {
+    atomic_store_explicit(&slot->sequence, sequence, memory_order_release);
+    atomic_store_explicit(&shared->drained, sequence, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    return atomic_load_explicit(&shared->next_sequence, memory_order_acquire) + 1 == sequence;
+}
+
+static inline void repl_area_produce(repl_payload_area *area, uint64_t head) {
+    atomic_store_explicit(&area->head, head, memory_order_release);
+}
+
+static inline uint64_t repl_area_tail_acquire(repl_payload_area *area) {
+    return atomic_load_explicit(&area->tail, memory_order_acquire);
 }
 
 static inline uint32_t repl_processes_started(repl_shared *shared) {

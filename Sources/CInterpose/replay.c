@@ -1,0 +1,199 @@
+/*
+ * Replay: taking turns. A thread at an intercepted call waits until the next message in the
+ * ring is its own (repl_turn), checks that the call is the one the message records, performs it
+ * or returns the recorded result, then completes the turn (repl_turn_done), which wakes exactly
+ * the thread that owns the next message. Payloads arrive through payload area 0, in sequence
+ * order, so whoever holds the turn reads the next bytes there.
+ */
+#include "interpose.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static REPL_TLS repl_waiter *my_waiter;
+static REPL_TLS uint64_t my_waiter_key;
+
+static uint64_t waiter_key(uint32_t process, uint32_t thread) {
+    return (((uint64_t)process << 32) | thread) + 1;
+}
+
+static repl_waiter *find_waiter(uint64_t key, bool create) {
+    repl_waiter *table = repl_waiters(repl_region);
+    uint64_t hash = key * 0x9E3779B97F4A7C15ull;
+    for (uint32_t probe = 0; probe < REPL_WAITERS; probe++) {
+        repl_waiter *w = &table[(hash + probe) % REPL_WAITERS];
+        uint64_t current = atomic_load_explicit(&w->key, memory_order_acquire);
+        if (current == key) return w;
+        if (current == 0) {
+            if (!create) return NULL;
+            uint64_t expected = 0;
+            if (atomic_compare_exchange_strong_explicit(&w->key, &expected, key, memory_order_acq_rel,
+                                                        memory_order_acquire) || expected == key)
+                return w;
+        }
+    }
+    return NULL;
+}
+
+static repl_waiter *waiter_of_this_thread(void) {
+    uint64_t key = waiter_key(repl_process, repl_self.thread);
+    if (my_waiter_key != key) {  /* first turn, or a fork made this a new logical thread */
+        my_waiter = find_waiter(key, true);
+        my_waiter_key = key;
+    }
+    return my_waiter;
+}
+
+static void futex_wait(_Atomic uint32_t *word, uint32_t value) {
+    struct timespec timeout = {0, 20 * 1000 * 1000};  /* a safety net; wake-ups are targeted */
+    syscall(SYS_futex, word, FUTEX_WAIT, value, &timeout, NULL, 0);
+}
+
+static void wake(uint32_t process, uint32_t thread) {
+    repl_waiter *w = find_waiter(waiter_key(process, thread), false);
+    if (!w) return;  /* that thread has not waited yet: it will find its turn when it looks */
+    atomic_fetch_add_explicit(&w->word, 1, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (__atomic_load_n(&w->sleeping, __ATOMIC_ACQUIRE))
+        syscall(SYS_futex, &w->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static void stop_here(void) {
+    for (;;) pause();  /* the replayer reports and ends the program */
+}
+
+static void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t resource) {
+    repl_shared *r = repl_region;
+    uint32_t expected = 0;
+    if (atomic_compare_exchange_strong_explicit(&r->diverged, &expected, 2, memory_order_acq_rel, memory_order_acquire)) {
+        r->divergence = (struct repl_divergence){
+            .sequence = sequence,
+            .expected_resource = slot->resource, .observed_resource = resource,
+            .expected_process = slot->process, .expected_thread = slot->thread,
+            .observed_process = repl_process, .observed_thread = repl_self.thread,
+            .expected_kind = slot->kind, .observed_kind = kind,
+            .real_pid = (int32_t)syscall(SYS_getpid), .real_tid = (int32_t)syscall(SYS_gettid),
+        };
+        atomic_store_explicit(&r->diverged, 1, memory_order_release);
+    }
+    stop_here();
+}
+
+repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
+    repl_shared *r = repl_region;
+    repl_slot *ring = repl_ring(r);
+    repl_self.depth++;
+    repl_waiter *waiter = waiter_of_this_thread();
+    unsigned spins = 0;
+    for (;;) {
+        uint32_t word = atomic_load_explicit(&waiter->word, memory_order_acquire);
+        if (REPL_UNLIKELY(atomic_load_explicit(&r->diverged, memory_order_acquire))) stop_here();
+        if (REPL_UNLIKELY(atomic_load_explicit(&r->promoted, memory_order_acquire))) {
+            repl_self.depth--;
+            return NULL;  /* live: the caller performs the call for real */
+        }
+        uint64_t sequence = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
+        repl_slot *slot = ring + (sequence & (REPL_RING_SLOTS - 1));
+        if (atomic_load_explicit(&slot->sequence, memory_order_acquire) == sequence &&
+            slot->process == repl_process && slot->thread == repl_self.thread) {
+            if (slot->kind != kind || (check_resource && slot->resource != resource))
+                diverge(slot, sequence, kind, resource);
+            return slot;
+        }
+        if (spins < 256) {
+            spins++;
+            __builtin_ia32_pause();
+            continue;
+        }
+        __atomic_store_n(&waiter->sleeping, 1, __ATOMIC_RELEASE);
+        atomic_thread_fence(memory_order_seq_cst);
+        uint64_t again = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
+        repl_slot *check = ring + (again & (REPL_RING_SLOTS - 1));
+        bool mine = atomic_load_explicit(&check->sequence, memory_order_acquire) == again &&
+                    check->process == repl_process && check->thread == repl_self.thread;
+        if (!mine) futex_wait(&waiter->word, word);
+        __atomic_store_n(&waiter->sleeping, 0, __ATOMIC_RELEASE);
+    }
+}
+
+void repl_turn_done(repl_slot *slot) {
+    repl_shared *r = repl_region;
+    uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_relaxed);
+    atomic_store_explicit(&r->next_sequence, sequence, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);  /* pairs with repl_publish_for_replay */
+    repl_slot *next = repl_ring(r) + ((sequence + 1) & (REPL_RING_SLOTS - 1));
+    if (atomic_load_explicit(&next->sequence, memory_order_acquire) == sequence + 1 &&
+        (next->process != repl_process || next->thread != repl_self.thread))
+        wake(next->process, next->thread);
+    repl_self.depth--;
+}
+
+/* Where the next payload byte goes: pieces filled in order; bytes beyond them are dropped. */
+struct delivery {
+    const struct repl_piece *pieces;
+    int count;
+    int piece;
+    size_t offset;
+};
+
+static void deliver(struct delivery *d, const uint8_t *from, size_t left) {
+    while (left > 0 && d->piece < d->count) {
+        size_t room = d->pieces[d->piece].length - d->offset;
+        size_t n = left < room ? left : room;
+        memcpy((uint8_t *)d->pieces[d->piece].data + d->offset, from, n);
+        from += n;
+        left -= n;
+        d->offset += n;
+        if (d->offset == d->pieces[d->piece].length) {
+            d->piece++;
+            d->offset = 0;
+        }
+    }
+}
+
+void repl_turn_payload(repl_slot *slot, const struct repl_piece *pieces, int count) {
+    struct delivery d = {pieces, count, 0, 0};
+    uint64_t total = slot->payload_length;
+    if (total <= REPL_INLINE_PAYLOAD) {
+        deliver(&d, slot->inline_payload, (size_t)total);
+        return;
+    }
+    repl_payload_area *area = repl_area(repl_region, 0);
+    uint8_t *data = repl_area_data(area);
+    uint64_t tail = atomic_load_explicit(&area->tail, memory_order_relaxed);
+    unsigned round = 0;
+    while (total > 0) {
+        uint64_t head = atomic_load_explicit(&area->head, memory_order_acquire);
+        if (head == tail) {  /* the replayer is still streaming this payload in */
+            if (++round > 256) {
+                struct timespec pause_time = {0, 20 * 1000};
+                syscall(SYS_nanosleep, &pause_time, NULL);
+            }
+            continue;
+        }
+        size_t at = (size_t)(tail % REPL_PAYLOAD_AREA_SIZE);
+        size_t n = (size_t)(head - tail);
+        if (n > total) n = (size_t)total;
+        if (n > REPL_PAYLOAD_AREA_SIZE - at) n = REPL_PAYLOAD_AREA_SIZE - at;
+        deliver(&d, data + at, n);
+        tail += n;
+        total -= n;
+        atomic_store_explicit(&area->tail, tail, memory_order_release);
+    }
+}
+
+bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool check_resource, const struct repl_piece *pieces,
+                         int count, int64_t *result) {
+    repl_slot *slot = repl_turn(kind, resource, check_resource);
+    if (!slot) return false;
+    int error = slot->error;
+    *result = slot->result;
+    repl_turn_payload(slot, pieces, count);
+    repl_turn_done(slot);
+    if (error) errno = error;
+    return true;
+}
