@@ -5,6 +5,7 @@ let package = Package(
     name: "replrec",
     products: [
         .executable(name: "replrec", targets: ["Recorder"]),
+        .executable(name: "replplay", targets: ["Replayer"]),
         .executable(name: "logtool", targets: ["logtool"]),
         .library(name: "LogFormat", targets: ["LogFormat"]),
     ],
@@ -42,6 +43,11 @@ let package = Package(
             ]
         ),
 
+        // Starting a program under the interception layer (replrec and replplay).
+        .target(
+            name: "ProgramSupport",
+            dependencies: ["CReplABI", "CRecorderShims", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         // Command-line tools, and what they share.
         .target(
             name: "CommandLineSupport",
@@ -50,7 +56,16 @@ let package = Package(
         .executableTarget(
             name: "Recorder",
             dependencies: [
-                "LogFormat", "CReplABI", "CRecorderShims", "CommandLineSupport",
+                "LogFormat", "CReplABI", "CRecorderShims", "CommandLineSupport", "ProgramSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "Replayer",
+            dependencies: [
+                "LogFormat", "CReplABI", "CRecorderShims", "CommandLineSupport", "ProgramSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -77,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "RecorderTests",
             dependencies: [
-                "Recorder", "logtool", "LogFormat", "TestSupport",
+                "Recorder", "Replayer", "logtool", "LogFormat", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

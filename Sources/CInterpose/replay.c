@@ -17,32 +17,10 @@
 static REPL_TLS repl_waiter *my_waiter;
 static REPL_TLS uint64_t my_waiter_key;
 
-static uint64_t waiter_key(uint32_t process, uint32_t thread) {
-    return (((uint64_t)process << 32) | thread) + 1;
-}
-
-static repl_waiter *find_waiter(uint64_t key, bool create) {
-    repl_waiter *table = repl_waiters(repl_region);
-    uint64_t hash = key * 0x9E3779B97F4A7C15ull;
-    for (uint32_t probe = 0; probe < REPL_WAITERS; probe++) {
-        repl_waiter *w = &table[(hash + probe) % REPL_WAITERS];
-        uint64_t current = atomic_load_explicit(&w->key, memory_order_acquire);
-        if (current == key) return w;
-        if (current == 0) {
-            if (!create) return NULL;
-            uint64_t expected = 0;
-            if (atomic_compare_exchange_strong_explicit(&w->key, &expected, key, memory_order_acq_rel,
-                                                        memory_order_acquire) || expected == key)
-                return w;
-        }
-    }
-    return NULL;
-}
-
 static repl_waiter *waiter_of_this_thread(void) {
-    uint64_t key = waiter_key(repl_process, repl_self.thread);
+    uint64_t key = (((uint64_t)repl_process << 32) | repl_self.thread) + 1;
     if (my_waiter_key != key) {  /* first turn, or a fork made this a new logical thread */
-        my_waiter = find_waiter(key, true);
+        my_waiter = repl_find_waiter(repl_region, repl_process, repl_self.thread, 1);
         my_waiter_key = key;
     }
     return my_waiter;
@@ -51,15 +29,6 @@ static repl_waiter *waiter_of_this_thread(void) {
 static void futex_wait(_Atomic uint32_t *word, uint32_t value) {
     struct timespec timeout = {0, 20 * 1000 * 1000};  /* a safety net; wake-ups are targeted */
     syscall(SYS_futex, word, FUTEX_WAIT, value, &timeout, NULL, 0);
-}
-
-static void wake(uint32_t process, uint32_t thread) {
-    repl_waiter *w = find_waiter(waiter_key(process, thread), false);
-    if (!w) return;  /* that thread has not waited yet: it will find its turn when it looks */
-    atomic_fetch_add_explicit(&w->word, 1, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);
-    if (__atomic_load_n(&w->sleeping, __ATOMIC_ACQUIRE))
-        syscall(SYS_futex, &w->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static void stop_here(void) {
@@ -128,7 +97,7 @@ void repl_turn_done(repl_slot *slot) {
     repl_slot *next = repl_ring(r) + ((sequence + 1) & (REPL_RING_SLOTS - 1));
     if (atomic_load_explicit(&next->sequence, memory_order_acquire) == sequence + 1 &&
         (next->process != repl_process || next->thread != repl_self.thread))
-        wake(next->process, next->thread);
+        repl_wake_owner(r, next->process, next->thread);
     repl_self.depth--;
 }
 

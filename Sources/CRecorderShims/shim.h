@@ -1,6 +1,11 @@
-/* System calls the recorder needs that Swift cannot call directly (variadic or macro-heavy). */
+/* System calls the tools need that Swift cannot call directly (variadic or macro-heavy). */
 #ifndef REPLREC_RECORDER_SHIMS_H
 #define REPLREC_RECORDER_SHIMS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <spawn.h>
 
 #include <signal.h>
 #include <stddef.h>
@@ -25,6 +30,11 @@ static inline int replrec_is_ignored(int sig) {
     struct sigaction current;
     if (sigaction(sig, NULL, &current) != 0) return 0;
     return current.sa_handler == SIG_IGN;
+}
+
+/* Starts a spawned program in `directory`. */
+static inline int replrec_spawn_chdir(posix_spawn_file_actions_t *actions, const char *directory) {
+    return posix_spawn_file_actions_addchdir_np(actions, directory);
 }
 
 static inline int replrec_exited(int status) { return WIFEXITED(status); }

@@ -48,6 +48,22 @@ public struct LogDirectory: Sendable {
         return names.sorted()
     }
 
+    /// The recording header from the first segment; `nil` while that segment does not exist or
+    /// its header is not complete yet (a log being written or copied).
+    public func recordingHeader() throws -> RecordingHeader? {
+        guard try exists(), let first = try segments().first else { return nil }
+        guard first.number == 1 else {
+            throw LogError(.gap, "segment 1 is missing; the log starts at segment \(first.number)",
+                           at: LogLocation(file: path(of: first).string, segment: first.number))
+        }
+        let scanner = SegmentScanner(try SegmentFile(path(of: first)), name: first)
+        guard let header = try scanner.readHeader() else { return nil }
+        guard let recording = header.recording else {
+            throw LogError(.corruption, "the first segment has no recording header", at: scanner.location(0))
+        }
+        return recording
+    }
+
     /// Creates the directory (mode 0700) for a new log, or accepts an existing one that holds
     /// no segment yet.
     func createForWriting() throws {

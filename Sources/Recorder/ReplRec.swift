@@ -2,6 +2,7 @@ import ArgumentParser
 import CReplABI
 import CRecorderShims
 import CommandLineSupport
+import ProgramSupport
 import Glibc
 import LogFormat
 import Logging
@@ -59,7 +60,7 @@ struct ReplRec: ParsableCommand {
         do {
             var command = try parseAsRoot() as! ReplRec
             try command.runRecording()
-        } catch let error as RecorderError {
+        } catch let error as ToolError {
             Logger(label: "replrec").error("\(error)")
             Glibc.exit(error.exitStatus)
         } catch {
@@ -69,7 +70,7 @@ struct ReplRec: ParsableCommand {
 
     mutating func runRecording() throws {
         if command.first == "--" { command.removeFirst() }
-        guard !command.isEmpty else { throw RecorderError.failed("no command to record") }
+        guard !command.isEmpty else { throw ToolError.failed("no command to record") }
         let layer = try Interposer.locate()
         let environment = Self.currentEnvironment()
         let searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
@@ -89,7 +90,7 @@ struct ReplRec: ParsableCommand {
                                    options: .init(codec: Codec(name: codec)!, segmentSize: segmentSize,
                                                   durability: durability))
         } catch let error as LogError {
-            throw RecorderError.failed("\(error)\(error.code == .misuse ? " (use --force to replace it)" : "")")
+            throw ToolError.failed("\(error)\(error.code == .misuse ? " (use --force to replace it)" : "")")
         }
 
         _ = replrec_become_subreaper()
@@ -117,7 +118,7 @@ struct ReplRec: ParsableCommand {
 
         if let failure = drainer.failure {
             try? writer.close()
-            throw RecorderError.failed("the log could not be written: \(failure)")
+            throw ToolError.failed("the log could not be written: \(failure)")
         }
         if let lost = drainer.lostTail {
             Logger(label: "replrec").warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log ends before them")
@@ -125,7 +126,7 @@ struct ReplRec: ParsableCommand {
         do {
             try writer.finish(exitStatus: status.exitStatus, signal: status.signal)
         } catch {
-            throw RecorderError.failed("cannot end the log: \(error)")
+            throw ToolError.failed("cannot end the log: \(error)")
         }
         if !quiet {
             let stats = writer.statistics
@@ -178,7 +179,7 @@ struct ReplRec: ParsableCommand {
 
     static func currentEnvironment() -> [String] {
         var result: [String] = []
-        var pointer = environ
+        var pointer = Glibc.environ
         while let entry = pointer.pointee {
             result.append(String(cString: entry))
             pointer += 1

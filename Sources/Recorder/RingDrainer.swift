@@ -1,6 +1,7 @@
 import CReplABI
 import Glibc
 import LogFormat
+import ProgramSupport
 import Synchronization
 
 /// Drains the message ring in sequence order into the log writer, on a thread of its own.
@@ -103,7 +104,7 @@ final class RingDrainer: @unchecked Sendable {
             return
         }
         guard UInt32(message.area) < REPL_PAYLOAD_AREAS else {
-            throw RecorderError.failed("message \(sequence) names payload area \(message.area), which does not exist")
+            throw ToolError.failed("message \(sequence) names payload area \(message.area), which does not exist")
         }
         let area = repl_area(region.base, UInt32(message.area))!
         let data = repl_area_data(area)!

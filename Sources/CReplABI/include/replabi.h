@@ -24,9 +24,13 @@
 #ifndef REPLREC_REPLABI_H
 #define REPLREC_REPLABI_H
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define REPL_ABI_MAGIC 0x52504C52u /* "RLPR" */
 #define REPL_ABI_VERSION 1u
@@ -225,6 +229,37 @@ static inline int repl_publish_for_replay(repl_shared *shared, repl_slot *slot, 
     atomic_store_explicit(&shared->drained, sequence, memory_order_release);
     atomic_thread_fence(memory_order_seq_cst);
     return atomic_load_explicit(&shared->next_sequence, memory_order_acquire) + 1 == sequence;
+}
+
+/* The waiter entry of logical thread (process, thread); created when `create`, else NULL if the
+ * thread has never waited. */
+static inline repl_waiter *repl_find_waiter(repl_shared *shared, uint32_t process, uint32_t thread, int create) {
+    uint64_t key = (((uint64_t)process << 32) | thread) + 1;
+    repl_waiter *table = repl_waiters(shared);
+    uint64_t hash = key * 0x9E3779B97F4A7C15ull;
+    for (uint32_t probe = 0; probe < REPL_WAITERS; probe++) {
+        repl_waiter *w = &table[(hash + probe) % REPL_WAITERS];
+        uint64_t current = atomic_load_explicit(&w->key, memory_order_acquire);
+        if (current == key) return w;
+        if (current == 0) {
+            if (!create) return NULL;
+            uint64_t expected = 0;
+            if (atomic_compare_exchange_strong_explicit(&w->key, &expected, key, memory_order_acq_rel,
+                                                        memory_order_acquire) || expected == key)
+                return w;
+        }
+    }
+    return NULL;
+}
+
+/* Wakes the thread that owns the next turn, if it sleeps. */
+static inline void repl_wake_owner(repl_shared *shared, uint32_t process, uint32_t thread) {
+    repl_waiter *w = repl_find_waiter(shared, process, thread, 0);
+    if (!w) return;  /* it has not waited yet: it finds its turn when it looks */
+    atomic_fetch_add_explicit(&w->word, 1, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (__atomic_load_n(&w->sleeping, __ATOMIC_ACQUIRE))
+        syscall(SYS_futex, &w->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static inline void repl_area_produce(repl_payload_area *area, uint64_t head) {

@@ -3,35 +3,35 @@ import SystemPackage
 
 /// Finds the program to record and refuses what LD_PRELOAD cannot reach: setuid and setgid
 /// programs (the loader ignores LD_PRELOAD there) and statically linked ones (no loader at all).
-enum ProgramCheck {
+public enum ProgramCheck {
     /// The program's path: as given when it contains a slash, else searched in PATH.
-    static func resolve(_ command: String, path searchPath: String?) throws -> String {
+    public static func resolve(_ command: String, path searchPath: String?) throws -> String {
         if command.contains("/") { return try check(command) }
         for directory in (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
             let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + command
             if access(candidate, X_OK) == 0 { return try check(candidate) }
         }
-        throw RecorderError.notFound("\(command): command not found")
+        throw ToolError.notFound("\(command): command not found")
     }
 
     private static func check(_ path: String) throws -> String {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw RecorderError.notFound("\(path): no such file") }
+        guard stat(path, &info) == 0 else { throw ToolError.notFound("\(path): no such file") }
         guard info.st_mode & S_IFMT == S_IFREG, access(path, X_OK) == 0 else {
-            throw RecorderError.notExecutable("\(path): not an executable file")
+            throw ToolError.notExecutable("\(path): not an executable file")
         }
         if info.st_mode & (S_ISUID | S_ISGID) != 0 {
-            throw RecorderError.refused("\(path) is setuid or setgid: the loader ignores LD_PRELOAD there, so it cannot be recorded")
+            throw ToolError.refused("\(path) is setuid or setgid: the loader ignores LD_PRELOAD there, so it cannot be recorded")
         }
         if try isStaticallyLinkedELF(path) {
-            throw RecorderError.refused("\(path) is statically linked: the interception layer cannot be loaded into it")
+            throw ToolError.refused("\(path) is statically linked: the interception layer cannot be loaded into it")
         }
         return path
     }
 
     /// Whether `path` is an ELF executable without a program interpreter (PT_INTERP).
     /// Scripts (#!) and other formats are left to the kernel.
-    static func isStaticallyLinkedELF(_ path: String) throws -> Bool {
+    public static func isStaticallyLinkedELF(_ path: String) throws -> Bool {
         guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return false }
         defer { try? fd.close() }
         var header = [UInt8](repeating: 0, count: 64)

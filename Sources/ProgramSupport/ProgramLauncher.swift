@@ -5,22 +5,35 @@ import Glibc
 /// Starts the program to record: the interception layer preloaded (after keeping any
 /// LD_PRELOAD the user had), the region named in its environment, address-space randomisation
 /// off, standard input, output and error passed through.
-struct ProgramLauncher {
-    let path: String
-    let arguments: [String]
+public struct ProgramLauncher {
+    public var path: String
+    public var arguments: [String]
     /// The environment the program sees (and the log records), without the layer's variables.
-    let environment: [String]
-    let layer: String
-    let region: SharedRegion
-    /// Signals the recorder ignores for itself that the program gets with default handling.
-    let defaultSignals: [Int32]
+    public var environment: [String]
+    public var layer: String
+    public var region: SharedRegion
+    /// Signals the tool ignores for itself that the program gets with default handling.
+    public var defaultSignals: [Int32]
+    /// More of the layer's variables (REPLREC_*) for the program's environment.
+    public var layerVariables: [String] = []
+    /// The working directory to start in (nil: the tool's own).
+    public var workingDirectory: String?
+
+    public init(path: String, arguments: [String], environment: [String], layer: String, region: SharedRegion,
+                defaultSignals: [Int32]) {
+        self.path = path
+        self.arguments = arguments
+        self.environment = environment
+        self.layer = layer
+        self.region = region
+        self.defaultSignals = defaultSignals
+    }
 
     /// The environment of the recorded program: the recorder's own, minus the layer's variables
     /// and minus the layer in LD_PRELOAD.
-    static func programEnvironment(_ environment: [String], layer: String) -> [String] {
+    public static func programEnvironment(_ environment: [String], layer: String) -> [String] {
         environment.compactMap { variable in
-            if variable.hasPrefix("REPLREC_SHM=") || variable.hasPrefix("REPLREC_PROCESS=")
-                || variable.hasPrefix("REPLREC_LAYER=") { return nil }
+            if variable.hasPrefix("REPLREC_") { return nil }
             if variable.hasPrefix("LD_PRELOAD=") {
                 let kept = variable.dropFirst("LD_PRELOAD=".count).split(separator: ":").filter { $0 != layer }
                 return kept.isEmpty ? nil : "LD_PRELOAD=" + kept.joined(separator: ":")
@@ -30,19 +43,19 @@ struct ProgramLauncher {
     }
 
     /// The environment the program starts with: its own plus what the layer needs.
-    var launchEnvironment: [String] {
+    public var launchEnvironment: [String] {
         var result = environment.filter { !$0.hasPrefix("LD_PRELOAD=") }
         let userPreload = environment.first { $0.hasPrefix("LD_PRELOAD=") }.map { String($0.dropFirst("LD_PRELOAD=".count)) }
         result.append("LD_PRELOAD=" + ([layer] + (userPreload.map { [$0] } ?? [])).joined(separator: ":"))
         result.append("REPLREC_SHM=\(region.name)")
         result.append("REPLREC_PROCESS=0")
         result.append("REPLREC_LAYER=\(layer)")
-        return result
+        return result + layerVariables
     }
 
-    func launch() throws -> pid_t {
+    public func launch() throws -> pid_t {
         guard replrec_disable_aslr() == 0 else {
-            throw RecorderError.failed("cannot turn address-space randomisation off: \(String(cString: strerror(errno)))")
+            throw ToolError.failed("cannot turn address-space randomisation off: \(String(cString: strerror(errno)))")
         }
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]  // argv[0] as the user typed it
@@ -58,10 +71,16 @@ struct ProgramLauncher {
         sigemptyset(&defaults)
         for sig in defaultSignals { sigaddset(&defaults, sig) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-        let result = posix_spawn(&pid, path, nil, &attributes, argv, envp)
+        // Its own process group, so that the tool can stop the whole program at once.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let workingDirectory { replrec_spawn_chdir(&actions, workingDirectory) }
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else {
-            throw RecorderError.notExecutable("cannot start \(path): \(String(cString: strerror(result)))")
+            throw ToolError.notExecutable("cannot start \(path): \(String(cString: strerror(result)))")
         }
         return pid
     }

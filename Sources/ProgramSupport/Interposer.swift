@@ -1,25 +1,25 @@
 import Glibc
 
-/// Finds libreplintercept.so: `REPLREC_INTERPOSER` when set, else next to the replrec executable,
+/// Finds libreplintercept.so: `REPLREC_INTERPOSER` when set, else next to the tool's executable,
 /// else in ../lib relative to it (an installed prefix).
-enum Interposer {
-    static let fileName = "libreplintercept.so"
+public enum Interposer {
+    public static let fileName = "libreplintercept.so"
 
-    static func locate() throws -> String {
+    public static func locate() throws -> String {
         if let explicit = getenv("REPLREC_INTERPOSER").map({ String(cString: $0) }), !explicit.isEmpty {
             guard access(explicit, R_OK) == 0 else {
-                throw RecorderError.failed("REPLREC_INTERPOSER names \(explicit), which cannot be read")
+                throw ToolError.failed("REPLREC_INTERPOSER names \(explicit), which cannot be read")
             }
             return explicit
         }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { throw RecorderError.failed("cannot find replrec's own path") }
+        guard length > 0 else { throw ToolError.failed("cannot find replrec's own path") }
         let executable = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let directory = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
         for candidate in [directory + "/" + fileName, directory + "/../lib/" + fileName] where access(candidate, R_OK) == 0 {
             return candidate
         }
-        throw RecorderError.failed("\(fileName) not found next to \(executable) (build it with scripts/build-interposer.sh, or set REPLREC_INTERPOSER)")
+        throw ToolError.failed("\(fileName) not found next to \(executable) (build it with scripts/build-interposer.sh, or set REPLREC_INTERPOSER)")
     }
 }

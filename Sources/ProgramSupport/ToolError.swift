@@ -1,0 +1,26 @@
+/// Why `replrec` or `replplay` could not run the program, with the exit status it reports:
+/// 125 the tool failed (log, shared memory, a refused program), 126 the program cannot be run,
+/// 127 the program was not found. The program's own status passes through otherwise.
+public struct ToolError: Error, CustomStringConvertible {
+    public enum Kind: Sendable {
+        case notFound, notExecutable, refused, failed
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public static func notFound(_ message: String) -> ToolError { .init(kind: .notFound, message: message) }
+    public static func notExecutable(_ message: String) -> ToolError { .init(kind: .notExecutable, message: message) }
+    public static func refused(_ message: String) -> ToolError { .init(kind: .refused, message: message) }
+    public static func failed(_ message: String) -> ToolError { .init(kind: .failed, message: message) }
+
+    public var exitStatus: Int32 {
+        switch kind {
+        case .notFound: 127
+        case .notExecutable: 126
+        case .refused, .failed: 125
+        }
+    }
+
+    public var description: String { message }
+}

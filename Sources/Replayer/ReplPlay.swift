@@ -1,0 +1,232 @@
+import ArgumentParser
+import CommandLineSupport
+import CRecorderShims
+import CReplABI
+import Glibc
+import LogFormat
+import Logging
+import ProgramSupport
+import SystemPackage
+
+@main
+struct ReplPlay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replplay",
+        abstract: "Replay a recorded program in the primary's exact order.",
+        discussion: """
+            Runs the command, environment and working directory recorded in DIR (a command after
+            -- overrides the recorded one, e.g. a rebuilt binary with debug symbols) with the
+            interception layer in replay mode: every intercepted call waits for its turn and
+            returns the recorded result.
+
+            Exit status: the recorded exit status when replay completes; 120 divergence (the
+            program made another call than the log records, stopped making progress, or ended
+            differently); 121 the log is damaged (corruption, gap, unsupported version, torn
+            tail when not following); 125 replplay failed; 126/127 the program cannot be run.
+            """)
+
+    @Argument(help: "The log directory.")
+    var directory: String
+
+    @Flag(help: "Keep waiting for the log to grow until its END record (a backup).")
+    var follow = false
+
+    @Option(help: "Seconds without progress, while messages are waiting, before a divergence is reported.")
+    var watchdog: Double = 10
+
+    @Flag(name: .shortAndLong, help: "No summary line.")
+    var quiet = false
+
+    @Argument(parsing: .postTerminator, help: "A command to run instead of the recorded one.")
+    var command: [String] = []
+
+    static let divergenceStatus: Int32 = 120
+    static let badLogStatus: Int32 = 121
+
+    static func main() {
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
+        do {
+            let command = try parseAsRoot() as! ReplPlay
+            Glibc.exit(try command.replay())
+        } catch let error as ToolError {
+            Logger(label: "replplay").error("\(error)")
+            Glibc.exit(error.exitStatus)
+        } catch let error as LogError {
+            Logger(label: "replplay").error("\(error)")
+            Glibc.exit(badLogStatus)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    private var logger: Logger { Logger(label: "replplay") }
+
+    func replay() throws -> Int32 {
+        let started = Self.monotonicSeconds()
+        let logPath = Self.absolute(directory)
+        let log = LogDirectory(FilePath(logPath))
+        var recording = try log.recordingHeader()
+        while recording == nil {
+            guard follow else {
+                throw LogError(.noLog, "no recording header yet", at: LogLocation(file: logPath))
+            }
+            usleep(20_000)
+            recording = try log.recordingHeader()
+        }
+        let header = recording!
+        let arguments = command.isEmpty ? header.arguments : command
+        guard !arguments.isEmpty else { throw ToolError.failed("the log records no command") }
+        guard chdir(header.workingDirectory) == 0 else {
+            throw ToolError.failed("cannot enter the recorded working directory \(header.workingDirectory)")
+        }
+        let searchPath = header.environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
+        let path = try ProgramCheck.resolve(arguments[0], path: searchPath)
+        let layer = try Interposer.locate()
+        let region = try SharedRegion(mode: REPL_MODE_REPLAY)
+        let reader = LogReader(directory: FilePath(logPath), mode: follow ? .follow : .offline)
+        let feeder = RingFeeder(region: region, reader: reader)
+        feeder.start()
+
+        _ = replrec_become_subreaper()
+        var launcher = ProgramLauncher(path: path, arguments: arguments, environment: header.environment,
+                                       layer: layer, region: region, defaultSignals: [])
+        launcher.workingDirectory = header.workingDirectory
+        launcher.layerVariables = ["REPLREC_OUTPUTS=" + Self.inheritedOutputs()]
+        let root = try launcher.launch()
+        let result = supervise(root: root, region: region, feeder: feeder)
+        feeder.stop()
+        region.unlink()
+
+        switch result {
+        case .diverged(let report):
+            logger.error("divergence: \(report)")
+            return Self.divergenceStatus
+        case .badLog(let error):
+            logger.error("\(error)")
+            return Self.badLogStatus
+        case .exited(let status):
+            let replayed = repl_replayed(region.base)
+            guard case .cleanEnd(let end)? = feeder.outcome else {
+                logger.error("the program exited (status \(status)) at sequence \(replayed), but the log has no END record")
+                return Self.divergenceStatus
+            }
+            guard replayed == end.lastSequence else {
+                logger.error("divergence: the program ended after sequence \(replayed); the recording goes on to \(end.lastSequence)")
+                return Self.divergenceStatus
+            }
+            guard status == end.exitStatus else {
+                logger.error("divergence: the program exited with status \(status); the recording ended with \(end.exitStatus)")
+                return Self.divergenceStatus
+            }
+            if !quiet {
+                writeStandardError("replplay: replayed \(replayed) messages in \(Self.fixed(Self.monotonicSeconds() - started)) s, exit status \(status) as recorded\n")
+            }
+            return status
+        }
+    }
+
+    enum Result {
+        case exited(Int32)
+        case diverged(String)
+        case badLog(LogError)
+    }
+
+    /// Reaps the tree, watching for divergence, lack of progress and a damaged log.
+    private func supervise(root: pid_t, region: SharedRegion, feeder: RingFeeder) -> Result {
+        let shared = region.base
+        var rootStatus: Int32 = 0
+        var lastReplayed = repl_replayed(shared)
+        var lastProgress = Self.monotonicSeconds()
+        func stopProgram() {
+            kill(-root, SIGKILL)
+            kill(root, SIGKILL)
+        }
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid == root {
+                rootStatus = replrec_exited(status) != 0 ? replrec_exit_status(status) : 128 + replrec_term_signal(status)
+            }
+            if pid < 0 && errno == ECHILD { return .exited(rootStatus) }
+            if pid > 0 { continue }
+
+            if repl_has_diverged(shared) == 1 {
+                let report = Self.describe(shared.pointee.divergence)
+                stopProgram()
+                Self.reapAll()
+                return .diverged(report)
+            }
+            if let failure = feeder.failure, failure.code != .tornTail || !follow {
+                // Everything before the damage has been fed; the program cannot go past it.
+                if repl_replayed(shared) == feeder.lastFed {
+                    stopProgram()
+                    Self.reapAll()
+                    return .badLog(failure)
+                }
+            }
+            let replayed = repl_replayed(shared)
+            let now = Self.monotonicSeconds()
+            if replayed != lastReplayed {
+                lastReplayed = replayed
+                lastProgress = now
+            } else if now - lastProgress > watchdog {
+                let pending = feeder.lastFed > replayed
+                if pending || feeder.isDone {
+                    let report = pending
+                        ? "no progress for \(Self.fixed(watchdog)) s at sequence \(replayed + 1): \(Self.expected(shared, replayed + 1)) does not come"
+                        : "the program goes on past the end of the recording (sequence \(replayed)) for \(Self.fixed(watchdog)) s"
+                    stopProgram()
+                    Self.reapAll()
+                    return .diverged(report)
+                }
+            }
+            usleep(2000)
+        }
+    }
+
+    private static func reapAll() {
+        var status: Int32 = 0
+        while waitpid(-1, &status, 0) > 0 || errno == EINTR {}
+    }
+
+    private static func expected(_ shared: UnsafeMutablePointer<repl_shared>, _ sequence: UInt64) -> String {
+        let slot = repl_ring(shared)! + Int(sequence & UInt64(REPL_RING_SLOTS - 1))
+        guard repl_slot_published(slot) == sequence else { return "the message" }
+        return "\(MessageKind(rawValue: slot.pointee.kind)) on 0x\(String(slot.pointee.resource, radix: 16)) by logical process \(slot.pointee.process) thread \(slot.pointee.thread)"
+    }
+
+    private static func describe(_ d: repl_divergence) -> String {
+        "sequence \(d.sequence), logical process \(d.expected_process) thread \(d.expected_thread): "
+            + "expected \(MessageKind(rawValue: d.expected_kind)) on 0x\(String(d.expected_resource, radix: 16)), "
+            + "observed \(MessageKind(rawValue: d.observed_kind)) on 0x\(String(d.observed_resource, radix: 16)) "
+            + "(real pid \(d.real_pid), tid \(d.real_tid))"
+    }
+
+    /// Device and inode of replplay's stdout and stderr: writes to these are performed at replay.
+    private static func inheritedOutputs() -> String {
+        [STDOUT_FILENO, STDERR_FILENO].compactMap { fd -> String? in
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return nil }
+            return "\(info.st_dev):\(info.st_ino)"
+        }.joined(separator: ",")
+    }
+
+    private static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func fixed(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}

@@ -1,0 +1,134 @@
+import CReplABI
+import Glibc
+import LogFormat
+import ProgramSupport
+import Synchronization
+
+/// Feeds the log's messages into the ring, in sequence order, on a thread of its own: the
+/// replayer's half of the data path (log → replayer → ring → program).
+///
+/// A message goes into slot `sequence % ring_slots` once the program has completed the call that
+/// used that slot last; payloads over 16 bytes stream through payload area 0, which the thread
+/// holding the turn reads. Publishing a slot that is the next turn wakes its owner.
+final class RingFeeder: @unchecked Sendable {
+    private let region: SharedRegion
+    private let reader: LogReader
+    private var thread = pthread_t()
+    private let stopRequested = Atomic<Bool>(false)
+    private let done = Atomic<Bool>(false)
+    private let fed = Atomic<UInt64>(0)
+    /// How the log ended, once the feeder is done (nil: stopped or failed).
+    private(set) var outcome: LogCursor.Outcome?
+    private(set) var failure: LogError?
+
+    init(region: SharedRegion, reader: LogReader) {
+        self.region = region
+        self.reader = reader
+    }
+
+    /// The last sequence number put into the ring.
+    var lastFed: UInt64 { fed.load(ordering: .acquiring) }
+    var isDone: Bool { done.load(ordering: .acquiring) }
+
+    func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { raw in
+            let feeder = Unmanaged<RingFeeder>.fromOpaque(raw!).takeRetainedValue()
+            feeder.run()
+            return nil
+        }, context)
+    }
+
+    func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        pthread_join(thread, nil)
+    }
+
+    private var stopping: Bool { stopRequested.load(ordering: .acquiring) }
+
+    private func run() {
+        defer { done.store(true, ordering: .releasing) }
+        do {
+            while !stopping {
+                switch try reader.nextAvailable() {
+                case .message(let message):
+                    guard feed(message) else { return }
+                case .waiting:
+                    pause(microseconds: 1000)
+                case .finished(let outcome):
+                    self.outcome = outcome
+                    return
+                }
+            }
+        } catch let error as LogError {
+            failure = error
+        } catch {
+            failure = LogError(.io, "\(error)")
+        }
+    }
+
+    /// Puts one message into the ring; false when asked to stop while waiting for room.
+    private func feed(_ message: Message) -> Bool {
+        let shared = region.base
+        let slots = UInt64(REPL_RING_SLOTS)
+        var rounds = 0
+        while message.sequence - repl_replayed(shared) > slots {
+            if stopping { return false }
+            rounds += 1
+            if rounds > 64 { pause(microseconds: 50) }
+        }
+        let slot = repl_ring(shared)! + Int(message.sequence & (slots - 1))
+        slot.pointee.process = message.process
+        slot.pointee.thread = message.thread
+        slot.pointee.resource = message.resource
+        slot.pointee.result = message.result
+        slot.pointee.error = message.errno
+        slot.pointee.kind = message.kind.rawValue
+        slot.pointee.payload_length = UInt64(message.payload.count)
+        let inline = message.payload.count <= Int(REPL_INLINE_PAYLOAD)
+        slot.pointee.area = inline ? UInt16(REPL_NO_AREA) : 0
+        if inline {
+            withUnsafeMutableBytes(of: &slot.pointee.inline_payload) { bytes in
+                bytes.copyBytes(from: message.payload)
+            }
+        }
+        if repl_publish_for_replay(shared, slot, message.sequence) != 0 {
+            repl_wake_owner(shared, message.process, message.thread)
+        }
+        fed.store(message.sequence, ordering: .releasing)
+        return inline || stream(message.payload)
+    }
+
+    /// Writes a payload into area 0 as its reader makes room.
+    private func stream(_ payload: [UInt8]) -> Bool {
+        let area = repl_area(region.base, 0)!
+        let data = repl_area_data(area)!
+        let size = UInt64(REPL_PAYLOAD_AREA_SIZE)
+        var head = repl_area_head(area)
+        var offset = 0
+        var rounds = 0
+        while offset < payload.count {
+            let room = size - (head - repl_area_tail_acquire(area))
+            if room == 0 {
+                if stopping { return false }
+                rounds += 1
+                if rounds > 64 { pause(microseconds: 50) }
+                continue
+            }
+            let at = Int(head % size)
+            let count = min(Int(room), payload.count - offset, Int(size) - at)
+            payload.withUnsafeBytes { bytes in
+                UnsafeMutableRawPointer(data + at).copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
+            }
+            offset += count
+            head += UInt64(count)
+            repl_area_produce(area, head)
+        }
+        return true
+    }
+
+    private func pause(microseconds: Int) {
+        var time = timespec(tv_sec: 0, tv_nsec: microseconds * 1000)
+        nanosleep(&time, nil)
+    }
+}
