@@ -40,12 +40,11 @@ static int vector_pieces(const struct iovec *iov, int count, size_t total, struc
 /* The iovec as writable pieces for a replayed payload. */
 /* Replays input into the iovec; false once promoted. */
 static bool replay_vector(uint16_t kind, int fd, const struct iovec *iov, int count, ssize_t *result) {
-    struct repl_piece stack[16] = {{0}};
-    struct repl_piece *pieces = count > 16 ? malloc(sizeof(struct repl_piece) * (size_t)count) : stack;
-    for (int i = 0; pieces && i < count; i++) pieces[i] = (struct repl_piece){iov[i].iov_base, iov[i].iov_len};
+    /* alloca, as when recording: the layer must not change the program's heap. */
+    struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (size_t)(count > 0 ? count : 1));
+    for (int i = 0; i < count; i++) pieces[i] = (struct repl_piece){iov[i].iov_base, iov[i].iov_len};
     int64_t recorded;
-    bool replayed = repl_replay_outcome(kind, (uint64_t)fd, true, pieces, pieces ? count : 0, &recorded);
-    if (pieces != stack) free(pieces);
+    bool replayed = repl_replay_outcome(kind, (uint64_t)fd, true, pieces, count, &recorded);
     *result = (ssize_t)recorded;
     return replayed;
 }

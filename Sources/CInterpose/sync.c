@@ -2,6 +2,10 @@
  * Synchronisation: mutexes, condition variables, rwlocks, spinlocks, semaphores, barriers,
  * pthread_once, thread creation and join.
  *
+ * At replay the kind of each call is checked against the log, not the object's address: glibc
+ * gives threads malloc arenas in an order that depends on timing, so a heap-allocated lock can
+ * sit at another address in a replay that is otherwise exact.
+ *
  * Acquire-like (real call first, then the number, R1): every lock, wait, join, once. The
  * number of a lock is therefore taken while holding it; a condition wait's after it returns
  * with the mutex held again. Release-like (number first): sem_post and pthread_create, neither
@@ -22,7 +26,7 @@
  * holder, who releases without a turn), then the next turn. */
 #define REPLAY_TURN_THEN_REAL(kind, name, object, ...)                                       \
     if (repl_replaying()) {                                                                  \
-        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), true);                        \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), false);                        \
         int real_result = repl_real.name(__VA_ARGS__);                                       \
         if (slot) repl_turn_done(slot);                                                      \
         return real_result;                                                                  \
@@ -48,7 +52,7 @@
  * so does the replayed one (blocking: the holder releases without a turn). */
 #define REPLAY_OUTCOME(kind, object, acquire)                                                \
     if (repl_replaying()) {                                                                  \
-        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), true);                        \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), false);                        \
         if (slot) {                                                                          \
             int outcome = (int)repl_turn_result(slot);                                       \
             if (outcome == 0) acquire;                                                       \
@@ -84,7 +88,7 @@ __asm__(".symver repl_cond_timedwait_old, pthread_cond_timedwait@GLIBC_2.2.5");
     ENSURE(pthread_mutex_lock);                                                              \
     if (repl_replaying()) {                                                                  \
         pthread_mutex_unlock(m);                                                             \
-        repl_slot *slot = repl_turn(kind, (uintptr_t)(c), true);                             \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(c), false);                             \
         repl_real.pthread_mutex_lock(m);                                                     \
         if (!slot) return 0;                                                                 \
         int outcome = (int)slot->result;                                                     \
@@ -150,7 +154,7 @@ REPL_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
 /* Semaphores report failure as -1 and errno: a recorded success takes the token for real. */
 #define REPLAY_SEM_OUTCOME(kind, s)                                                          \
     if (repl_replaying()) {                                                                  \
-        repl_slot *slot = repl_turn(kind, (uintptr_t)(s), true);                             \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(s), false);                             \
         if (slot) {                                                                          \
             int outcome = (int)repl_turn_result(slot);                                       \
             if (outcome == 0) repl_real.sem_wait(s);                                         \
@@ -174,7 +178,7 @@ REPL_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
 REPL_EXPORT int sem_post(sem_t *s) {
     ENSURE(sem_post);
     if (repl_replaying()) {  /* release-like: the turn, then the effect */
-        repl_slot *slot = repl_turn(REPL_SEM_POST, (uintptr_t)s, true);
+        repl_slot *slot = repl_turn(REPL_SEM_POST, (uintptr_t)s, false);
         if (slot) repl_turn_done(slot);
         return repl_real.sem_post(s);
     }
@@ -195,7 +199,7 @@ REPL_EXPORT int sem_post(sem_t *s) {
 #define REPLAY_EFFECT_THEN_TURN(kind, name, object, ...)                                     \
     if (repl_replaying()) {                                                                  \
         int real_result = repl_real.name(__VA_ARGS__);                                       \
-        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), true);                        \
+        repl_slot *slot = repl_turn(kind, (uintptr_t)(object), false);                        \
         if (!slot) return real_result;                                                       \
         int outcome = (int)slot->result;                                                     \
         repl_turn_done(slot);                                                                \

@@ -14,8 +14,10 @@ public struct ProgramLauncher {
     public var region: SharedRegion
     /// Signals the tool ignores for itself that the program gets with default handling.
     public var defaultSignals: [Int32]
-    /// More of the layer's variables (REPLREC_*) for the program's environment.
-    public var layerVariables: [String] = []
+    /// Device and inode of the outputs whose writes are performed at replay (replplay's stdout
+    /// and stderr); zeros when recording. Passed in a fixed width either way, so that the
+    /// program's initial stack is laid out the same at record and at replay.
+    public var inheritedOutputs: [(device: UInt64, inode: UInt64)] = [(0, 0), (0, 0)]
     /// The working directory to start in (nil: the tool's own).
     public var workingDirectory: String?
 
@@ -50,7 +52,13 @@ public struct ProgramLauncher {
         result.append("REPLREC_SHM=\(region.name)")
         result.append("REPLREC_PROCESS=0")
         result.append("REPLREC_LAYER=\(layer)")
-        return result + layerVariables
+        func digits(_ value: UInt64) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: 20 - text.count) + text
+        }
+        result.append("REPLREC_OUTPUTS=" + inheritedOutputs.prefix(2).map { digits($0.device) + ":" + digits($0.inode) }
+            .joined(separator: ","))
+        return result
     }
 
     public func launch() throws -> pid_t {

@@ -9,8 +9,11 @@ public final class SharedRegion: @unchecked Sendable {
     public let size: Int
 
     public init(mode: UInt32 = REPL_MODE_RECORD) throws {
+        // Fixed width: the layer's variables sit on the program's initial stack, and their length
+        // must be the same at record and at replay for stack addresses to match.
         var random = SystemRandomNumberGenerator()
-        name = "/replrec-\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))"
+        let hex = String(random.next(), radix: 16)
+        name = "/replrec-" + String(repeating: "0", count: 16 - hex.count) + hex
         size = repl_region_size()
         let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ToolError.failed("cannot create shared memory \(name): \(String(cString: strerror(errno)))") }

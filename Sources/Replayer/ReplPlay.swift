@@ -91,7 +91,7 @@ struct ReplPlay: ParsableCommand {
         var launcher = ProgramLauncher(path: path, arguments: arguments, environment: header.environment,
                                        layer: layer, region: region, defaultSignals: [])
         launcher.workingDirectory = header.workingDirectory
-        launcher.layerVariables = ["REPLREC_OUTPUTS=" + Self.inheritedOutputs()]
+        launcher.inheritedOutputs = Self.inheritedOutputs()
         let root = try launcher.launch()
         let result = supervise(root: root, region: region, feeder: feeder)
         feeder.stop()
@@ -203,12 +203,12 @@ struct ReplPlay: ParsableCommand {
     }
 
     /// Device and inode of replplay's stdout and stderr: writes to these are performed at replay.
-    private static func inheritedOutputs() -> String {
-        [STDOUT_FILENO, STDERR_FILENO].compactMap { fd -> String? in
+    private static func inheritedOutputs() -> [(device: UInt64, inode: UInt64)] {
+        [STDOUT_FILENO, STDERR_FILENO].map { fd in
             var info = stat()
-            guard fstat(fd, &info) == 0 else { return nil }
-            return "\(info.st_dev):\(info.st_ino)"
-        }.joined(separator: ",")
+            guard fstat(fd, &info) == 0 else { return (0, 0) }
+            return (UInt64(info.st_dev), UInt64(info.st_ino))
+        }
     }
 
     private static func absolute(_ path: String) -> String {
