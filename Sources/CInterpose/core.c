@@ -53,6 +53,9 @@ static void resolve_all(void) {
     RESOLVE(recvmsg); RESOLVE(accept); RESOLVE(accept4); RESOLVE(connect); RESOLVE(poll); RESOLVE(ppoll);
     RESOLVE(select); RESOLVE(pselect); RESOLVE(epoll_wait); RESOLVE(epoll_pwait);
     RESOLVE(write); RESOLVE(writev); RESOLVE(send); RESOLVE(sendto); RESOLVE(sendmsg);
+    RESOLVE(socket); RESOLVE(socketpair); RESOLVE(pipe); RESOLVE(pipe2); RESOLVE(open); RESOLVE(open64);
+    RESOLVE(openat); RESOLVE(openat64); RESOLVE(close); RESOLVE(dup); RESOLVE(dup2); RESOLVE(dup3);
+    RESOLVE(epoll_create); RESOLVE(epoll_create1);
     RESOLVE(fork); RESOLVE(execve); RESOLVE(execveat); RESOLVE(fexecve);
     RESOLVE(wait); RESOLVE(waitpid); RESOLVE(wait4); RESOLVE(waitid);
     RESOLVE(exit); RESOLVE(_exit); RESOLVE(posix_spawn); RESOLVE(posix_spawnp);

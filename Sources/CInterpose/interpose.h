@@ -62,6 +62,8 @@ enum repl_kind {
     REPL_RECV = 52, REPL_RECVFROM = 53, REPL_RECVMSG = 54, REPL_ACCEPT = 55, REPL_CONNECT = 56,
     REPL_POLL = 57, REPL_SELECT = 58, REPL_EPOLL_WAIT = 59,
     REPL_WRITE = 60, REPL_WRITEV = 61, REPL_SEND = 62, REPL_SENDMSG = 63,
+    REPL_SOCKET = 64, REPL_SOCKETPAIR = 65, REPL_PIPE = 66, REPL_OPEN = 67, REPL_CLOSE = 68,
+    REPL_DUP = 69, REPL_EPOLL_CREATE = 70,
     REPL_GETPID = 80, REPL_GETPPID = 81, REPL_GETTID = 82, REPL_THREAD_CREATE = 83,
     REPL_THREAD_START = 84, REPL_THREAD_EXIT = 85, REPL_FORK = 86, REPL_PROCESS_START = 87,
     REPL_EXEC = 88, REPL_WAIT = 89, REPL_EXIT = 90,
@@ -124,6 +126,21 @@ struct repl_real_table {
     ssize_t (*send)(int, const void *, size_t, int);
     ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
     ssize_t (*sendmsg)(int, const struct msghdr *, int);
+
+    int (*socket)(int, int, int);
+    int (*socketpair)(int, int, int, int[2]);
+    int (*pipe)(int[2]);
+    int (*pipe2)(int[2], int);
+    int (*open)(const char *, int, ...);
+    int (*open64)(const char *, int, ...);
+    int (*openat)(int, const char *, int, ...);
+    int (*openat64)(int, const char *, int, ...);
+    int (*close)(int);
+    int (*dup)(int);
+    int (*dup2)(int, int);
+    int (*dup3)(int, int, int);
+    int (*epoll_create)(int);
+    int (*epoll_create1)(int);
 
     pid_t (*fork)(void);
     int (*execve)(const char *, char *const[], char *const[]);

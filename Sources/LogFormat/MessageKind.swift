@@ -76,6 +76,13 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
     public static let writev = MessageKind(rawValue: 61)
     public static let send = MessageKind(rawValue: 62)
     public static let sendmsg = MessageKind(rawValue: 63)
+    public static let socket = MessageKind(rawValue: 64)
+    public static let socketpair = MessageKind(rawValue: 65)
+    public static let pipe = MessageKind(rawValue: 66)
+    public static let open = MessageKind(rawValue: 67)
+    public static let close = MessageKind(rawValue: 68)
+    public static let dup = MessageKind(rawValue: 69)
+    public static let epollCreate = MessageKind(rawValue: 70)
 
     // Processes and threads (80-111)
     public static let getpid = MessageKind(rawValue: 80)
@@ -100,7 +107,8 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
         40: "getrandom", 41: "getentropy", 42: "arc4random",
         48: "read", 49: "readv", 50: "pread", 51: "preadv", 52: "recv", 53: "recvfrom",
         54: "recvmsg", 55: "accept", 56: "connect", 57: "poll", 58: "select", 59: "epoll_wait",
-        60: "write", 61: "writev", 62: "send", 63: "sendmsg",
+        60: "write", 61: "writev", 62: "send", 63: "sendmsg", 64: "socket", 65: "socketpair",
+        66: "pipe", 67: "open", 68: "close", 69: "dup", 70: "epoll_create",
         80: "getpid", 81: "getppid", 82: "gettid", 83: "thread_create", 84: "thread_start",
         85: "thread_exit", 86: "fork", 87: "process_start", 88: "exec", 89: "wait", 90: "exit",
     ]

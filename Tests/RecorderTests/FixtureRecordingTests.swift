@@ -7,7 +7,7 @@ import Testing
 /// kinds of calls the program makes under plausible logical ids, and the program's output keeps
 /// what does not depend on the run (the rest differs natively from run to run anyway).
 @Suite struct FixtureRecordingTests {
-    struct Case: Sendable, CustomStringConvertible {
+    struct Case: Sendable, CustomStringConvertible, Hashable {
         var name: String
         var exitStatus: Int32
         /// Output lines that are the same in every run.

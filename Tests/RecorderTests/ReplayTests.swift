@@ -1,0 +1,104 @@
+import Foundation
+import Glibc
+import LogFormat
+import Testing
+import TestSupport
+
+/// replplay: every fixture replays to its recorded output (which differs between native runs)
+/// and exit status, several times; a different program is reported as a divergence, fast.
+@Suite struct ReplayTests {
+    static let replplay = Recording.products + "/replplay"
+
+    @Test(arguments: FixtureRecordingTests.cases)
+    func fixtureReplaysExactly(_ fixture: FixtureRecordingTests.Case) throws {
+        let program = try Recording.fixture(fixture.name)
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record([program], in: dir)
+        #expect(recorded.status == fixture.exitStatus)
+        for run in 1...3 {
+            let replayed = try runProgram(Self.replplay, ["-q", log])
+            #expect(replayed.status == fixture.exitStatus, "\(fixture.name) replay \(run): \(replayed.stderr)")
+            #expect(replayed.stdout == recorded.stdout, "\(fixture.name) replay \(run) printed something else")
+            #expect(replayed.stderr.isEmpty, "\(replayed.stderr)")
+        }
+    }
+
+    @Test func nativeRunsDifferButReplaysDoNot() throws {
+        // The premise of the fixture tests above, shown once: mutex_race's order differs natively.
+        let program = try Recording.fixture("mutex_race")
+        let outputs = try Set((1...5).map { _ in try runProgram(program, []).stdout })
+        #expect(outputs.count > 1, "five native runs printed the same order")
+    }
+
+    @Test func aDifferentProgramIsReportedAsADivergence() throws {
+        let dir = TemporaryDirectory()
+        let (_, log) = try Recording.record([try Recording.fixture("prodcons")], in: dir)
+        let started = Date()
+        let replayed = try runProgram(Self.replplay, ["-q", "--watchdog", "3", log, "--", try Recording.fixture("clocks_random")])
+        #expect(replayed.status == 120)
+        #expect(replayed.stderr.contains("divergence"))
+        #expect(replayed.stderr.contains("sequence 1"), "\(replayed.stderr)")
+        #expect(replayed.stderr.contains("expected thread_create"), "\(replayed.stderr)")
+        #expect(replayed.stderr.contains("observed clock_gettime"), "\(replayed.stderr)")
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    @Test func aProgramThatStopsShortIsReported() throws {
+        let dir = TemporaryDirectory()
+        let (_, log) = try Recording.record([try Recording.fixture("clocks_random")], in: dir)
+        // kill_self makes one call (time) where the log expects clock_gettime: divergence at 1.
+        let replayed = try runProgram(Self.replplay, ["-q", log, "--", try Recording.fixture("kill_self")])
+        #expect(replayed.status == 120)
+        #expect(replayed.stderr.contains("divergence"))
+    }
+
+    @Test func replayFollowsALogWhileItIsRecorded() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let program = try Recording.fixture("prodcons")
+        _ = Recording.layer
+        // The backup starts first and waits for the log to appear.
+        let backup = Process()
+        backup.executableURL = URL(fileURLWithPath: Self.replplay)
+        backup.arguments = ["-q", "--follow", log]
+        let backupOutput = Pipe()
+        backup.standardOutput = backupOutput
+        backup.standardError = FileHandle.nullDevice
+        try backup.run()
+        let output = BackgroundRead(backupOutput.fileHandleForReading)
+        usleep(200_000)
+        let recorded = try runProgram(Recording.replrec, ["-q", "--log-dir", log, program])
+        backup.waitUntilExit()
+        #expect(backup.terminationStatus == recorded.status)
+        #expect(String(decoding: output.wait(), as: UTF8.self) == recorded.stdout)
+    }
+
+    @Test func replayFollowsAnRsyncedCopy() throws {
+        let dir = TemporaryDirectory()
+        let primary = dir.appending("primary"), copy = dir.appending("backup")
+        let program = try Recording.fixture("big_read")
+        _ = Recording.layer
+        let backup = Process()
+        backup.executableURL = URL(fileURLWithPath: Self.replplay)
+        backup.arguments = ["-q", "--follow", copy]
+        let backupOutput = Pipe()
+        backup.standardOutput = backupOutput
+        try backup.run()
+        let output = BackgroundRead(backupOutput.fileHandleForReading)
+        let script = """
+            '\(Recording.replrec)' -q --log-dir '\(primary)' --segment-size 1048576 -- '\(program)' 20000000 > '\(dir.appending("recorded.out"))' & recorder=$!
+            until [ -d '\(primary)' ]; do sleep 0.01; done
+            while kill -0 $recorder 2>/dev/null; do rsync -a --append-verify '\(primary)/' '\(copy)/'; sleep 0.05; done
+            wait $recorder; status=$?
+            rsync -a --append-verify '\(primary)/' '\(copy)/'
+            exit $status
+            """
+        let loop = try runProgram("/bin/bash", ["-c", script])
+        #expect(loop.status == 0, "\(loop.stderr)")
+        backup.waitUntilExit()
+        #expect(backup.terminationStatus == 0)
+        let recordedOutput = try String(contentsOfFile: dir.appending("recorded.out"), encoding: .utf8)
+        #expect(String(decoding: output.wait(), as: UTF8.self) == recordedOutput)
+        #expect(recordedOutput == "read 20000000 of 20000000 bytes\n")
+    }
+}
