@@ -394,6 +394,16 @@ REPL_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usag
     return result;
 }
 
+/* BSD's wait3 (shells use it): wait4 for any child. */
+REPL_EXPORT pid_t wait3(int *status, int options, struct rusage *usage) {
+    ENSURE(wait4);
+    pid_t result;
+    if (repl_replaying() && replay_wait(status, &result)) return result;
+    result = repl_real.wait4(-1, status, options, usage);
+    if (repl_active()) record_wait(result, status);
+    return result;
+}
+
 REPL_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
     ENSURE(waitid);
     if (repl_replaying()) {

@@ -53,6 +53,14 @@ import Testing
         return (try Data(contentsOf: URL(fileURLWithPath: nativeOut)), try Data(contentsOf: URL(fileURLWithPath: recordedOut)), log, dir)
     }
 
+    /// Replays a log with its output to a file; returns the output.
+    static func replay(_ log: String, in dir: TemporaryDirectory, stdin: String = "/dev/null") throws -> Data {
+        let out = dir.appending("replayed-\(UUID().uuidString).out")
+        let result = try Recording.run("/bin/sh", ["-c", "'\(ReplayTests.replplay)' -q '\(log)' < \(stdin) > '\(out)'"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return try Data(contentsOf: URL(fileURLWithPath: out))
+    }
+
     @Test func pigzOutputIsByteIdentical() throws {
         _ = Recording.layer
         let pigz = try Self.tool("pigz")
@@ -63,6 +71,7 @@ import Testing
         #expect(summary.problem == nil)
         #expect(summary.byKind[.mutexLock, default: 0] > 100)
         #expect(summary.byThread.count >= 3)
+        for _ in 1...2 { #expect(try Self.replay(log, in: dir) == native, "pigz replayed to other bytes") }
     }
 
     @Test func pigzReadingAPipeIsByteIdentical() throws {
@@ -75,6 +84,8 @@ import Testing
         #expect(summary.problem == nil)
         #expect(summary.payloadBytes >= 32 << 20, "the piped input is in the log")
         #expect(summary.byProcess.count >= 2)
+        // The replay reads nothing real: the pipe's bytes come from the log.
+        #expect(try Self.replay(log, in: dir) == native, "piped pigz replayed to other bytes")
     }
 
     @Test func pbzip2OutputIsByteIdentical() throws {
@@ -84,6 +95,7 @@ import Testing
         #expect(native.count > 1 << 20)
         #expect(native == recorded)
         #expect(withExtendedLifetime(dir) { LogSummary.scan(directory: .init(log)).problem } == nil)
+        #expect(try Self.replay(log, in: dir) == native, "pbzip2 replayed to other bytes")
     }
 
     @Test func redisUnderLoadIsRecorded() throws {

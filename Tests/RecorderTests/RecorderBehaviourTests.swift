@@ -81,7 +81,7 @@ import Testing
             }
         }
         #expect(sawBigRead)
-        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 2, exitStatus: 0)))
+        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 3, exitStatus: 0)))  // open, read, getrandom
     }
 
     @Test func theProgramStopsWhenTheRecorderDies() throws {
