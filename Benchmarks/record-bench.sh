@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Recording overhead, in one run: each workload natively, under replrec, and under
-# `strace -f -o /dev/null` (interception by ptrace, for reference). Best of N runs each.
+# Recording overhead, in one run: each workload natively, under replrec, under
+# `strace -f -o /dev/null` (interception by ptrace, for reference), and replayed from its log by
+# replplay. Best of N runs each.
 # Prints wall times, the messages recorded, the time added per recorded call and the ratio to
 # native, and replrec's peak RSS. Asserts nothing.
 #   Benchmarks/record-bench.sh [RUNS]      (default 3; needs pigz and strace)
@@ -8,7 +9,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}
 cd "$root"
-swift build -c release --product replrec --product logtool >/dev/null
+swift build -c release --product replrec >/dev/null
+swift build -c release --product replplay >/dev/null
+swift build -c release --product logtool >/dev/null
 bin=$(swift build -c release --show-bin-path)
 scripts/build-interposer.sh "$bin"
 work=$(mktemp -d)
@@ -31,7 +34,7 @@ best() {
     echo "$best_ns"
 }
 
-printf '%-36s %10s %10s %10s %10s %12s %8s %12s %8s\n' workload native recorded strace messages "added/call" ratio "recorded/s" "rss MiB"
+printf '%-36s %10s %10s %10s %10s %10s %12s %8s %12s %12s %8s\n' workload native recorded strace replayed messages "added/call" ratio "recorded/s" "replayed/s" "rss MiB"
 row() {
     local name=$1; shift
     local native recorded traced messages rss
@@ -40,14 +43,15 @@ row() {
     traced=$(best strace -f -o /dev/null "$@")
     messages=$("$bin/logtool" stat --json "$work/log" | sed 's/.*"messages":\([0-9]*\).*/\1/')
     rss=$("$bin/replrec" --force --log-dir "$work/log" -- "$@" 2>&1 >/dev/null | sed -n 's/.*recorder peak RSS \([0-9.]*\) MiB.*/\1/p')
-    awk -v n="$name" -v a="$native" -v b="$recorded" -v c="$traced" -v m="$messages" -v r="$rss" 'BEGIN {
-        printf "%-36s %9.3fs %9.3fs %9.3fs %10d %9.1f ns %7.2fx %10.1f M %8.1f\n", n, a/1e9, b/1e9, c/1e9, m, (b-a)/m, b/a, m/(b/1e9)/1e6, r }'
+    replayed=$(best "$bin/replplay" -q "$work/log")
+    awk -v n="$name" -v a="$native" -v b="$recorded" -v c="$traced" -v d="$replayed" -v m="$messages" -v r="$rss" 'BEGIN {
+        printf "%-36s %9.3fs %9.3fs %9.3fs %9.3fs %10d %9.1f ns %7.2fx %10.1f M %10.1f M %8.1f\n", n, a/1e9, b/1e9, c/1e9, d/1e9, m, (b-a)/m, b/a, m/(b/1e9)/1e6, m/(d/1e9)/1e6, r }'
 }
 row "mutex 2 threads x 1M lock/unlock" "$work/mutex_bench" 2 1000000
 row "mutex 2 threads x 10M lock/unlock" "$work/mutex_bench" 2 10000000
 row "pigz -p 2, 64 MB" pigz -p 2 -c "$work/input"
 row "pipe ping-pong, 100k rounds" "$work/pipe_pingpong" 100000
 echo
-echo "added/call = (recorded - native) / messages recorded; recorded/s = messages / recorded time"
+echo "added/call = (recorded - native) / messages recorded; recorded/s and replayed/s = messages / time"
 echo "(the recorder keeps up, or the ring would stall the program); times include process start-up."
 echo "rss = replrec's own peak resident memory (VmHWM, from its summary line)."

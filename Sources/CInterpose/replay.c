@@ -69,11 +69,19 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
         repl_slot *slot = ring + (sequence & (REPL_RING_SLOTS - 1));
         if (atomic_load_explicit(&slot->sequence, memory_order_acquire) == sequence &&
             slot->process == repl_process && slot->thread == repl_self.thread) {
-            if (slot->kind != kind || (check_resource && slot->resource != resource))
-                diverge(slot, sequence, kind, resource);
-            return slot;
+            /* The owner fields were read after the sequence number; had another thread completed
+             * this turn meanwhile, the replayer could have refilled the slot with a message
+             * 65536 later, whose owner we may have read. The turn is still open, so the fields
+             * are this message's, only if nobody completed it. */
+            atomic_thread_fence(memory_order_acquire);
+            if (atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1 == sequence) {
+                if (slot->kind != kind || (check_resource && slot->resource != resource))
+                    diverge(slot, sequence, kind, resource);
+                return slot;
+            }
+            continue;
         }
-        if (spins < 256) {
+        if (spins < 4096) {  /* about 50 µs: a turn handed over between running threads needs no sleep */
             spins++;
             __builtin_ia32_pause();
             continue;
