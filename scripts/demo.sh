@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Sets up, builds, and records a bundled demo program whose output differs from run to run
-# (threads racing for a mutex), then verifies and summarises the log, and follows an rsync'd
-# copy of a log as a backup would.
+# Sets up, builds, records a bundled demo program whose output differs from run to run (threads
+# racing for a mutex), replays the recording twice (the same output each time), verifies and
+# summarises the log, and has a backup replay a recording while it is being made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release --product replrec >/dev/null
+swift build -c release --product replplay >/dev/null
 swift build -c release --product logtool >/dev/null
 bin=$(swift build -c release --show-bin-path)
 scripts/build-interposer.sh "$bin"
@@ -17,7 +18,11 @@ echo "== the demo program, natively, twice: the order in which threads get the m
 "$work/mutex_race"
 "$work/mutex_race"
 echo "== recorded with replrec"
-"$bin/replrec" --log-dir "$work/replog" -- "$work/mutex_race"
+"$bin/replrec" --log-dir "$work/replog" -- "$work/mutex_race" | tee "$work/recorded.out"
+echo "== replayed with replplay, twice: the recorded order each time"
+"$bin/replplay" "$work/replog" | tee "$work/replayed.out"
+"$bin/replplay" "$work/replog"
+cmp -s "$work/recorded.out" "$work/replayed.out" && echo "replay matches the recording"
 echo "== logtool verify"
 "$bin/logtool" verify "$work/replog"
 echo "== logtool stat"
@@ -25,13 +30,17 @@ echo "== logtool stat"
 echo "== logtool dump --to 6"
 "$bin/logtool" dump --to 6 "$work/replog"
 
-echo "== a backup following an rsync'd copy of a log while it grows (2 M synthetic lock messages)"
-"$bin/logtool" synth "$work/primary" --pattern locks --messages 2000000 --rate 1000000 --segment-size 1048576 &
-writer=$!
-( until [ -d "$work/primary" ]; do sleep 0.01; done
-  while kill -0 $writer 2>/dev/null; do rsync -a --append-verify "$work/primary/" "$work/backup/"; sleep 0.1; done
-  rsync -a --append-verify "$work/primary/" "$work/backup/" ) &
-copier=$!
-"$bin/logtool" dump --follow "$work/backup" | awk 'END { print "backup followed", NR - 1, "messages to the END record" }'
-wait $writer $copier
-"$bin/logtool" verify "$work/backup"
+echo "== a hot standby: the backup replays a copy that rsync refreshes while the primary records"
+cc -O2 -pthread fixtures/programs/prodcons.c -o "$work/prodcons"
+"$bin/replplay" -q --follow "$work/backup" > "$work/backup.out" &
+backup=$!
+"$bin/replrec" -q --log-dir "$work/primary" -- "$work/prodcons" > "$work/primary.out" &
+primary=$!
+while kill -0 $primary 2>/dev/null; do
+    [ -d "$work/primary" ] && rsync -a --append-verify "$work/primary/" "$work/backup/"
+    sleep 0.05
+done
+rsync -a --append-verify "$work/primary/" "$work/backup/"
+wait $backup
+cat "$work/backup.out"
+cmp -s "$work/primary.out" "$work/backup.out" && echo "the backup printed exactly what the primary printed"

@@ -19,7 +19,7 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "mutex_race", exitStatus: 0, stableLines: [], kinds: [.mutexLock, .threadCreate, .threadJoin],
+        Case(name: "mutex_race", exitStatus: 0, stableLines: [], kinds: [.mutexLock, .threadCreate, .threadJoin, .barrierWait],
              processes: 1, minimumThreads: 5),
         Case(name: "prodcons", exitStatus: 0, stableLines: ["items 20000 sum 200010000"],
              kinds: [.mutexLock, .condWait, .clockGettime, .threadCreate, .threadJoin], processes: 1, minimumThreads: 5),

@@ -39,6 +39,6 @@ import Testing
         let program = try Recording.fixture("mutex_race")
         let result = try Recording.run(program, [], environment: ["LD_PRELOAD": Recording.layer])
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("acquisitions 8000 "))
+        #expect(result.stdout.hasPrefix("acquisitions 80000 "))
     }
 }
