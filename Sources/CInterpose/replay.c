@@ -8,6 +8,8 @@
 #include "interpose.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <string.h>
@@ -52,6 +54,22 @@ static void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t 
     stop_here();
 }
 
+/* --stop-at: this thread is about to execute the chosen sequence number. It says who it is and
+ * stops itself (SIGSTOP); replay goes on when it is resumed. */
+static void stop_for_debugger(uint64_t sequence, uint16_t kind) {
+    char line[256];
+    long pid = syscall(SYS_getpid), tid = syscall(SYS_gettid);
+    int n = snprintf(line, sizeof line,
+                     "replplay: stopped before sequence %llu (call kind %u) in logical process %u thread %u: "
+                     "real pid %ld, tid %ld\nreplplay: attach with: gdb -p %ld   (replay resumes on SIGCONT: kill -CONT %ld)\n",
+                     (unsigned long long)sequence, kind, repl_process, repl_self.thread, pid, tid, tid, pid);
+    if (n > 0) {
+        ssize_t ignored = syscall(SYS_write, 2, line, (size_t)n);
+        (void)ignored;
+    }
+    syscall(SYS_tgkill, pid, tid, SIGSTOP);
+}
+
 repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
     repl_shared *r = repl_region;
     repl_slot *ring = repl_ring(r);
@@ -77,6 +95,7 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
             if (atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1 == sequence) {
                 if (slot->kind != kind || (check_resource && slot->resource != resource))
                     diverge(slot, sequence, kind, resource);
+                if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
                 return slot;
             }
             continue;

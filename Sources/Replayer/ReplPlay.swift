@@ -34,11 +34,25 @@ struct ReplPlay: ParsableCommand {
     @Option(help: "Seconds without progress, while messages are waiting, before a divergence is reported.")
     var watchdog: Double = 10
 
+    @Option(name: .customLong("promote-after"),
+            help: "With --follow: go live when the log has not grown for this many seconds and has no END record.")
+    var promoteAfter: Double?
+
+    @Option(name: .customLong("stop-at"),
+            help: "Stop the thread about to execute this sequence number (SIGSTOP) and print how to attach a debugger.")
+    var stopAt: UInt64?
+
     @Flag(name: .shortAndLong, help: "No summary line.")
     var quiet = false
 
     @Argument(parsing: .postTerminator, help: "A command to run instead of the recorded one.")
     var command: [String] = []
+
+    func validate() throws {
+        if promoteAfter != nil && !follow { throw ValidationError("--promote-after needs --follow") }
+        if let promoteAfter, promoteAfter <= 0 { throw ValidationError("--promote-after must be positive") }
+        if stopAt == 0 { throw ValidationError("--stop-at takes a sequence number from 1") }
+    }
 
     static let divergenceStatus: Int32 = 120
     static let badLogStatus: Int32 = 121
@@ -83,6 +97,7 @@ struct ReplPlay: ParsableCommand {
         let path = try ProgramCheck.resolve(arguments[0], path: searchPath)
         let layer = try Interposer.locate()
         let region = try SharedRegion(mode: REPL_MODE_REPLAY)
+        region.base.pointee.stop_at = stopAt ?? 0
         let reader = LogReader(directory: FilePath(logPath), mode: follow ? .follow : .offline)
         let feeder = RingFeeder(region: region, reader: reader)
         feeder.start()
@@ -98,6 +113,11 @@ struct ReplPlay: ParsableCommand {
         region.unlink()
 
         switch result {
+        case .promoted(let status, let sequence):
+            if !quiet {
+                writeStandardError("replplay: the program ran live after sequence \(sequence) and exited with status \(status)\n")
+            }
+            return status
         case .diverged(let report):
             logger.error("divergence: \(report)")
             return Self.divergenceStatus
@@ -127,6 +147,8 @@ struct ReplPlay: ParsableCommand {
 
     enum Result {
         case exited(Int32)
+        /// Went live after this sequence number; the program's own exit status.
+        case promoted(Int32, UInt64)
         case diverged(String)
         case badLog(LogError)
     }
@@ -137,6 +159,7 @@ struct ReplPlay: ParsableCommand {
         var rootStatus: Int32 = 0
         var lastReplayed = repl_replayed(shared)
         var lastProgress = Self.monotonicSeconds()
+        var promotedAt: UInt64?
         func stopProgram() {
             kill(-root, SIGKILL)
             kill(root, SIGKILL)
@@ -147,7 +170,7 @@ struct ReplPlay: ParsableCommand {
             if pid == root {
                 rootStatus = replrec_exited(status) != 0 ? replrec_exit_status(status) : 128 + replrec_term_signal(status)
             }
-            if pid < 0 && errno == ECHILD { return .exited(rootStatus) }
+            if pid < 0 && errno == ECHILD { return promotedAt.map { .promoted(rootStatus, $0) } ?? .exited(rootStatus) }
             if pid > 0 { continue }
 
             if repl_has_diverged(shared) == 1 {
@@ -156,7 +179,7 @@ struct ReplPlay: ParsableCommand {
                 Self.reapAll()
                 return .diverged(report)
             }
-            if let failure = feeder.failure, failure.code != .tornTail || !follow {
+            if promotedAt == nil, let failure = feeder.failure, failure.code != .tornTail || !follow {
                 // Everything before the damage has been fed; the program cannot go past it.
                 if repl_replayed(shared) == feeder.lastFed {
                     stopProgram()
@@ -166,10 +189,20 @@ struct ReplPlay: ParsableCommand {
             }
             let replayed = repl_replayed(shared)
             let now = Self.monotonicSeconds()
-            if replayed != lastReplayed {
+            if promotedAt != nil {
+                // Live: the program runs for real until it exits.
+            } else if replayed != lastReplayed {
                 lastReplayed = replayed
                 lastProgress = now
-            } else if now - lastProgress > watchdog {
+            } else if let promoteAfter, !feeder.isDone, replayed == feeder.lastFed,
+                      now - max(lastProgress, feeder.lastFedTime) > promoteAfter {
+                // The log stopped growing without an END record: the primary is gone. Everything
+                // logged has been replayed; go live.
+                feeder.requestStop()
+                repl_promote(shared)
+                promotedAt = replayed
+                logger.notice("promoted: the log stopped growing \(Self.fixed(promoteAfter)) s ago without an END record; live after sequence \(replayed)")
+            } else if now - lastProgress > watchdog, stopAt.map({ $0 != replayed + 1 }) ?? true {
                 let pending = feeder.lastFed > replayed
                 if pending || feeder.isDone {
                     let report = pending

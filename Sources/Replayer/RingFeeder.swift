@@ -17,6 +17,7 @@ final class RingFeeder: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let done = Atomic<Bool>(false)
     private let fed = Atomic<UInt64>(0)
+    private let fedAt = Atomic<UInt64>(0)
     /// How the log ended, once the feeder is done (nil: stopped or failed).
     private(set) var outcome: LogCursor.Outcome?
     private(set) var failure: LogError?
@@ -29,6 +30,8 @@ final class RingFeeder: @unchecked Sendable {
     /// The last sequence number put into the ring.
     var lastFed: UInt64 { fed.load(ordering: .acquiring) }
     var isDone: Bool { done.load(ordering: .acquiring) }
+    /// When the last message was put into the ring (monotonic seconds; 0 before the first).
+    var lastFedTime: Double { Double(fedAt.load(ordering: .acquiring)) / 1e9 }
 
     func start() {
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -39,8 +42,14 @@ final class RingFeeder: @unchecked Sendable {
         }, context)
     }
 
-    func stop() {
+    /// Asks the feeder to stop at its next look at the log (promotion: the log is done with).
+    func requestStop() {
         stopRequested.store(true, ordering: .releasing)
+    }
+
+    /// Stops the feeder and waits for its thread.
+    func stop() {
+        requestStop()
         pthread_join(thread, nil)
     }
 
@@ -96,6 +105,9 @@ final class RingFeeder: @unchecked Sendable {
             repl_wake_owner(shared, message.process, message.thread)
         }
         fed.store(message.sequence, ordering: .releasing)
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        fedAt.store(UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec), ordering: .releasing)
         return inline || stream(message.payload)
     }
 

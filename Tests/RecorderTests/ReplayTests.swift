@@ -102,3 +102,75 @@ import TestSupport
         #expect(recordedOutput == "read 20000000 of 20000000 bytes\n")
     }
 }
+
+/// Promotion and debugging stops.
+@Suite struct ReplayControlTests {
+    @Test func aBackupGoesLiveWhenThePrimaryDies() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let program = try Recording.fixture("mutex_bench")
+        _ = Recording.layer
+        let backup = Process()
+        backup.executableURL = URL(fileURLWithPath: ReplayTests.replplay)
+        backup.arguments = ["--follow", "--promote-after", "1", log]
+        let backupOutput = Pipe(), backupErrors = Pipe()
+        backup.standardOutput = backupOutput
+        backup.standardError = backupErrors
+        try backup.run()
+        let output = BackgroundRead(backupOutput.fileHandleForReading)
+        let errors = BackgroundRead(backupErrors.fileHandleForReading)
+
+        // The primary: recorder and program, killed with SIGKILL in the middle of the run.
+        let primary = Process()
+        primary.executableURL = URL(fileURLWithPath: Recording.replrec)
+        primary.arguments = ["-q", "--log-dir", log, "--", program, "2", "20000000"]
+        primary.standardOutput = FileHandle.nullDevice
+        try primary.run()
+        var messages: UInt64 = 0
+        for _ in 0..<200 where messages < 200_000 {
+            usleep(20_000)
+            messages = LogSummary.scan(directory: .init(log)).messages
+        }
+        try #require(messages >= 200_000, "the primary did not get going")
+        kill(primary.processIdentifier, SIGKILL)
+        primary.waitUntilExit()
+
+        backup.waitUntilExit()
+        let said = String(decoding: errors.wait(), as: UTF8.self)
+        #expect(backup.terminationStatus == 0, "\(said)")
+        // The program finished its whole run, live, after the logged part was replayed.
+        #expect(String(decoding: output.wait(), as: UTF8.self) == "counter 40000000\n")
+        #expect(said.contains("promoted"))
+        #expect(said.contains("ran live after sequence"))
+        let summary = LogSummary.scan(directory: .init(log))
+        #expect(summary.outcome == nil || summary.outcome == .stillOpen(lastSequence: summary.lastSequence ?? 0))
+    }
+
+    @Test func stopAtStopsTheThreadAndReplayGoesOnWhenResumed() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record([try Recording.fixture("prodcons")], in: dir)
+        let replay = Process()
+        replay.executableURL = URL(fileURLWithPath: ReplayTests.replplay)
+        replay.arguments = ["-q", "--stop-at", "5000", log]
+        let out = Pipe(), err = Pipe()
+        replay.standardOutput = out
+        replay.standardError = err
+        try replay.run()
+        let output = BackgroundRead(out.fileHandleForReading)
+        var line = ""
+        while !line.contains("kill -CONT") {
+            let data = err.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            line += String(decoding: data, as: UTF8.self)
+        }
+        #expect(line.contains("stopped before sequence 5000"), "\(line)")
+        #expect(line.contains("gdb -p "))
+        let pid = try #require(line.split(separator: " ").firstIndex(of: "pid").map { pid_t(line.split(separator: " ")[$0 + 1].dropLast())! })
+        let state = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        #expect(state.contains(") T "), "the stopped process is in state T: \(state)")
+        kill(pid, SIGCONT)
+        replay.waitUntilExit()
+        #expect(replay.terminationStatus == 0)
+        #expect(String(decoding: output.wait(), as: UTF8.self) == recorded.stdout)
+    }
+}

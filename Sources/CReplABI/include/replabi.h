@@ -100,7 +100,9 @@ typedef struct repl_shared {
     uint32_t mode;        /* REPL_MODE_RECORD or REPL_MODE_REPLAY */
     _Atomic uint32_t diverged; /* replay: set once, with `divergence` filled, by the thread that saw it */
     _Atomic uint32_t promoted; /* replay: set by the replayer to go live (calls run for real) */
-    uint8_t pad0[20];
+    uint32_t reserved;
+    uint64_t stop_at; /* replay: the thread about to execute this sequence number stops (0: none) */
+    uint8_t pad0[8];
     /* Record: last sequence number taken (0: none yet). Replay: last sequence number completed. */
     _Atomic uint64_t next_sequence;
     uint8_t pad1[56];
@@ -133,6 +135,7 @@ typedef struct repl_waiter {
 _Static_assert(sizeof(repl_waiter) == 16, "repl_waiter layout");
 
 _Static_assert(offsetof(repl_shared, mode) == 32, "repl_shared.mode");
+_Static_assert(offsetof(repl_shared, stop_at) == 48, "repl_shared.stop_at");
 _Static_assert(offsetof(repl_shared, next_sequence) == 64, "repl_shared.next_sequence");
 _Static_assert(offsetof(repl_shared, drained) == 128, "repl_shared.drained");
 
@@ -218,8 +221,16 @@ static inline uint32_t repl_has_diverged(repl_shared *shared) {
     return atomic_load_explicit(&shared->diverged, memory_order_acquire);
 }
 
+/* Goes live: every waiting thread is woken and performs its calls for real from now on. */
 static inline void repl_promote(repl_shared *shared) {
     atomic_store_explicit(&shared->promoted, 1, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    repl_waiter *table = repl_waiters(shared);
+    for (uint32_t i = 0; i < REPL_WAITERS; i++) {
+        if (atomic_load_explicit(&table[i].key, memory_order_acquire) == 0) continue;
+        atomic_fetch_add_explicit(&table[i].word, 1, memory_order_release);
+        syscall(SYS_futex, &table[i].word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    }
 }
 
 /* Publishes a filled slot, then reports whether it is the next turn (its owner must be woken).
