@@ -18,6 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -pthread fixtures/programs/mutex_bench.c -o "$work/mutex_bench"
 cc -O2 fixtures/programs/pipe_pingpong.c -o "$work/pipe_pingpong"
+cc -O2 fixtures/programs/paced_clock.c -o "$work/paced_clock"
 head -c 48000000 /dev/urandom | base64 -w 100 > "$work/input"  # 64 MB
 
 now() { date +%s%N; }
@@ -51,6 +52,16 @@ row "mutex 2 threads x 1M lock/unlock" "$work/mutex_bench" 2 1000000
 row "mutex 2 threads x 10M lock/unlock" "$work/mutex_bench" 2 10000000
 row "pigz -p 2, 64 MB" pigz -p 2 -c "$work/input"
 row "pipe ping-pong, 100k rounds" "$work/pipe_pingpong" 100000
+
+# Follow lag: a backup replays the log of a steady program while it is recorded, on the same
+# machine and directory; replplay reports the time from each frame's writing to its delivery.
+"$bin/replplay" --follow "$work/follow" > /dev/null 2> "$work/follow.err" &
+backup=$!
+sleep 0.3
+"$bin/replrec" -q --log-dir "$work/follow" -- "$work/paced_clock" 5 > /dev/null
+wait $backup
+echo
+echo "follow lag, paced clock reads for 5 s, local directory: $(sed -n 's/.*follow lag \(.*\)/\1/p' "$work/follow.err")"
 echo
 echo "added/call = (recorded - native) / messages recorded; recorded/s and replayed/s = messages / time"
 echo "(the recorder keeps up, or the ring would stall the program); times include process start-up."

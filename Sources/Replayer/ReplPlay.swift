@@ -8,6 +8,20 @@ import Logging
 import ProgramSupport
 import SystemPackage
 
+/// A self-overwriting status line on standard error (a terminal).
+final class StatusLine {
+    private var shown = false
+
+    func show(_ text: String) {
+        writeStandardError("\r\u{1B}[K" + text)
+        shown = true
+    }
+
+    func clear() {
+        if shown { writeStandardError("\r\u{1B}[K") }
+    }
+}
+
 @main
 struct ReplPlay: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -139,7 +153,8 @@ struct ReplPlay: ParsableCommand {
                 return Self.divergenceStatus
             }
             if !quiet {
-                writeStandardError("replplay: replayed \(replayed) messages in \(Self.fixed(Self.monotonicSeconds() - started)) s, exit status \(status) as recorded\n")
+                writeStandardError("replplay: replayed \(replayed) messages in \(Self.fixed(Self.monotonicSeconds() - started)) s, exit status \(status) as recorded"
+                                   + (follow ? Self.lagSummary(feeder.lagSamples) : "") + "\n")
             }
             return status
         }
@@ -160,6 +175,10 @@ struct ReplPlay: ParsableCommand {
         var lastReplayed = repl_replayed(shared)
         var lastProgress = Self.monotonicSeconds()
         var promotedAt: UInt64?
+        let statusLine = follow && !quiet && isatty(STDERR_FILENO) == 1 ? StatusLine() : nil
+        var lastStatus = Self.monotonicSeconds()
+        var statusReplayed = lastReplayed
+        defer { statusLine?.clear() }
         func stopProgram() {
             kill(-root, SIGKILL)
             kill(root, SIGKILL)
@@ -213,8 +232,26 @@ struct ReplPlay: ParsableCommand {
                     return .diverged(report)
                 }
             }
+            if let status = statusLine, now - lastStatus >= 0.5 {
+                let rate = Double(replayed - statusReplayed) / (now - lastStatus)
+                let newest = feeder.newestFrameTime
+                let lag = newest > 0 ? Self.realtimeSeconds() - Double(newest) / 1e9 : 0
+                status.show("replplay: sequence \(replayed), \(Int(rate)) messages/s, \(Self.fixed(max(0, lag) * 1000)) ms behind the log's newest frame")
+                lastStatus = now
+                statusReplayed = replayed
+            }
             usleep(2000)
         }
+    }
+
+    /// ", follow lag p50 1.2 ms, p99 3.4 ms over N frames"
+    static func lagSummary(_ samples: [UInt64]) -> String {
+        guard !samples.isEmpty else { return "" }
+        let sorted = samples.sorted()
+        func percentile(_ p: Double) -> String {
+            Self.fixed(Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6)
+        }
+        return ", follow lag p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms over \(samples.count) frames"
     }
 
     private static func reapAll() {
@@ -249,6 +286,12 @@ struct ReplPlay: ParsableCommand {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return path }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
+    }
+
+    static func realtimeSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     static func monotonicSeconds() -> Double {

@@ -18,6 +18,15 @@ final class RingFeeder: @unchecked Sendable {
     private let done = Atomic<Bool>(false)
     private let fed = Atomic<UInt64>(0)
     private let fedAt = Atomic<UInt64>(0)
+    /// Follow lag samples, one per frame: nanoseconds from the frame's writing on the primary to
+    /// its first message entering the ring here.
+    private(set) var lagSamples: [UInt64] = []
+    private var lastFrameTime: UInt64 = 0
+    private let newestFrame = Atomic<UInt64>(0)
+
+    /// When the newest frame fed was written on the primary (ns since 1970; 0 before the first).
+    var newestFrameTime: UInt64 { newestFrame.load(ordering: .acquiring) }
+
     /// How the log ended, once the feeder is done (nil: stopped or failed).
     private(set) var outcome: LogCursor.Outcome?
     private(set) var failure: LogError?
@@ -62,6 +71,7 @@ final class RingFeeder: @unchecked Sendable {
                 switch try reader.nextAvailable() {
                 case .message(let message):
                     guard feed(message) else { return }
+                    sampleLag()
                 case .waiting:
                     pause(microseconds: 1000)
                 case .finished(let outcome):
@@ -109,6 +119,17 @@ final class RingFeeder: @unchecked Sendable {
         clock_gettime(CLOCK_MONOTONIC, &now)
         fedAt.store(UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec), ordering: .releasing)
         return inline || stream(message.payload)
+    }
+
+    private func sampleLag() {
+        let frameTime = reader.cursor.lastFrameTime
+        guard frameTime != lastFrameTime, frameTime != 0 else { return }
+        lastFrameTime = frameTime
+        newestFrame.store(frameTime, ordering: .releasing)
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanoseconds = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        if lagSamples.count < 1_000_000 { lagSamples.append(nanoseconds > frameTime ? nanoseconds - frameTime : 0) }
     }
 
     /// Writes a payload into area 0 as its reader makes room.
