@@ -123,6 +123,14 @@ struct ReplPlay: ParsableCommand {
         launcher.inheritedOutputs = Self.inheritedOutputs()
         let root = try launcher.launch()
         let result = supervise(root: root, region: region, feeder: feeder)
+        if case .exited = result, follow {
+            // The program may finish before the END record reaches a follower (a copy is
+            // refreshed after the primary wrote it): wait for it, or for --promote-after.
+            while !feeder.isDone {
+                if let promoteAfter, Self.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
+                usleep(5000)
+            }
+        }
         feeder.stop()
         region.unlink()
 

@@ -166,8 +166,13 @@ import TestSupport
         #expect(line.contains("stopped before sequence 5000"), "\(line)")
         #expect(line.contains("gdb -p "))
         let pid = try #require(line.split(separator: " ").firstIndex(of: "pid").map { pid_t(line.split(separator: " ")[$0 + 1].dropLast())! })
-        let state = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-        #expect(state.contains(") T "), "the stopped process is in state T: \(state)")
+        // The message comes just before the stop: wait until the process is stopped (state T).
+        var stopped = false
+        for _ in 0..<250 where !stopped {
+            stopped = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") T ") == true
+            if !stopped { usleep(20_000) }
+        }
+        #expect(stopped, "the process did not stop")
         kill(pid, SIGCONT)
         replay.waitUntilExit()
         #expect(replay.terminationStatus == 0)
