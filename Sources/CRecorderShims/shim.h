@@ -2,9 +2,6 @@
 #ifndef REPLREC_RECORDER_SHIMS_H
 #define REPLREC_RECORDER_SHIMS_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <spawn.h>
 
 #include <signal.h>
@@ -31,6 +28,11 @@ static inline int replrec_is_ignored(int sig) {
     if (sigaction(sig, NULL, &current) != 0) return 0;
     return current.sa_handler == SIG_IGN;
 }
+
+/* glibc 2.29+; declared here because _GNU_SOURCE would change the system headers this module
+ * shares with Swift's Glibc module. */
+extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *__restrict actions,
+                                                const char *__restrict path);
 
 /* Starts a spawned program in `directory`. */
 static inline int replrec_spawn_chdir(posix_spawn_file_actions_t *actions, const char *directory) {
