@@ -7,6 +7,9 @@
 #include "interpose.h"
 
 #include <errno.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 
 /* At replay: the recorded outcome, payload into `buffer` (length `size`). */
@@ -103,4 +106,19 @@ REPL_EXPORT uint32_t arc4random_uniform(uint32_t bound) {
     uint32_t result = repl_real.arc4random_uniform(bound);
     if (repl_active()) repl_record(REPL_ARC4RANDOM, 2, result, 0, NULL, 0);
     return result;
+}
+
+/* Programs (OpenSSL among them) that ask the kernel for random bytes with syscall(SYS_getrandom)
+ * reach the getrandom wrapper above; every other system call passes through untouched. */
+REPL_EXPORT long syscall(long number, ...) {
+    va_list arguments;
+    va_start(arguments, number);
+    long a = va_arg(arguments, long), b = va_arg(arguments, long), c = va_arg(arguments, long);
+    long d = va_arg(arguments, long), e = va_arg(arguments, long), f = va_arg(arguments, long);
+    va_end(arguments);
+    if (number == SYS_getrandom && (repl_active() || repl_replaying()))
+        return getrandom((void *)a, (size_t)b, (unsigned int)c);
+    static long (*real_syscall)(long, ...);
+    if (!real_syscall) real_syscall = (__typeof__(real_syscall))dlsym(RTLD_NEXT, "syscall");
+    return real_syscall(number, a, b, c, d, e, f);
 }
