@@ -5,11 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product replrec >/dev/null
-swift build -c release --product replplay >/dev/null
-swift build -c release --product logtool >/dev/null
-bin=$(swift build -c release --show-bin-path)
-scripts/build-interposer.sh "$bin"
+bin=$(scripts/build.sh release)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -pthread fixtures/programs/mutex_race.c -o "$work/mutex_race"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds and installs replrec, logtool and libreplintercept.so under a prefix:
-#   PREFIX/bin/replrec, PREFIX/bin/logtool, PREFIX/lib/libreplintercept.so
-# replrec finds the layer in ../lib next to its own executable.
+# Builds and installs replrec, replplay, logtool and libreplintercept.so under a prefix:
+#   PREFIX/bin/{replrec,replplay,logtool}, PREFIX/lib/libreplintercept.so
+# The tools find the layer in ../lib next to their own executable.
 #   scripts/install.sh [--prefix DIR] [--debug | --bin-path DIR]
 # Default prefix /usr/local, release build; --bin-path installs what is already built there.
 set -euo pipefail
@@ -17,13 +17,8 @@ while [ $# -gt 0 ]; do
         *) echo "install: unknown option $1" >&2; exit 64 ;;
     esac
 done
-if [ -z "$bin" ]; then
-    swift build -c "$configuration" --product replrec >/dev/null
-    swift build -c "$configuration" --product logtool >/dev/null
-    bin=$(swift build -c "$configuration" --show-bin-path)
-    scripts/build-interposer.sh "$bin"
-fi
+[ -n "$bin" ] || bin=$(scripts/build.sh "$configuration")
 install -d "$prefix/bin" "$prefix/lib"
-install -m 0755 "$bin/replrec" "$bin/logtool" "$prefix/bin/"
+install -m 0755 "$bin/replrec" "$bin/replplay" "$bin/logtool" "$prefix/bin/"
 install -m 0644 "$bin/libreplintercept.so" "$prefix/lib/"
-echo "installed replrec and logtool in $prefix/bin, libreplintercept.so in $prefix/lib"
+echo "installed replrec, replplay and logtool in $prefix/bin, libreplintercept.so in $prefix/lib"

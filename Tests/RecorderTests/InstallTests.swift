@@ -11,7 +11,7 @@ import Testing
         let install = try Recording.run("/bin/bash", [Recording.root + "/scripts/install.sh", "--bin-path", Recording.products,
                                                       "--prefix", prefix.path])
         #expect(install.status == 0, "\(install.stderr)")
-        for file in ["bin/replrec", "bin/logtool", "lib/libreplintercept.so"] {
+        for file in ["bin/replrec", "bin/replplay", "bin/logtool", "lib/libreplintercept.so"] {
             #expect(FileManager.default.fileExists(atPath: prefix.appending(file)), "\(file)")
         }
         let log = prefix.appending("log")
@@ -20,5 +20,8 @@ import Testing
         let verified = try Recording.run(prefix.appending("bin/logtool"), ["verify", log])
         #expect(verified.status == 0)
         #expect(verified.stdout.hasPrefix("clean end: 80012 messages"))
+        let replayed = try Recording.run(prefix.appending("bin/replplay"), ["-q", log])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        #expect(replayed.stdout == recorded.stdout)
     }
 }
