@@ -5,7 +5,9 @@
  * the calls that name descriptors (reads, accepts, polls) find them.
  *
  * Acquire-like: the real call, then the number, with the result. At replay: the turn, then the
- * real call (the kind is checked; the numbers come out the same because the order is).
+ * real call; a new descriptor is then moved to the number it had on the primary. Two threads
+ * that create descriptors at the same moment may number their calls in the other order than the
+ * kernel handed out the descriptors, so the lowest free number alone does not always match.
  */
 #include "interpose.h"
 
@@ -17,7 +19,58 @@
         if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
     } while (0)
 
-/* Runs `call` (an int expression) in its turn at replay, or records its result. */
+/* Moves a descriptor created at replay to the number it had on the primary. */
+static int settle(int fd, int recorded) {
+    if (fd < 0 || recorded < 0 || fd == recorded) return fd;
+    int descriptor_flags = fcntl(fd, F_GETFD);
+    if (repl_real.dup3(fd, recorded, descriptor_flags >= 0 && (descriptor_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+        return fd;
+    repl_real.close(fd);
+    return recorded;
+}
+
+/* The same for the two descriptors of pipe and socketpair (the recorded pair is the payload). */
+static void settle_pair(repl_slot *slot, int fds[2]) {
+    int recorded[2] = {-1, -1};
+    struct repl_piece piece = {recorded, sizeof recorded};
+    repl_turn_payload(slot, &piece, 1);
+    if (recorded[0] == fds[1] && recorded[1] == fds[0]) {  /* swapped: go through a spare number */
+        int spare = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
+        if (spare < 0) return;
+        repl_real.close(fds[0]);
+        fds[0] = spare;
+    }
+    if (recorded[0] == fds[1]) {
+        fds[1] = settle(fds[1], recorded[1]);
+        fds[0] = settle(fds[0], recorded[0]);
+    } else {
+        fds[0] = settle(fds[0], recorded[0]);
+        fds[1] = settle(fds[1], recorded[1]);
+    }
+}
+
+/* Runs `call` (an int expression) in its turn at replay, or records its result. `settle_with`
+ * puts what the call created where the primary had it (replayed: the call's result). */
+#define SEQUENCED_SETTLING(kind, resource, call, payload, length, settle_with)                \
+    if (repl_replaying()) {                                                                  \
+        repl_slot *slot = repl_turn(kind, 0, false);                                         \
+        int replayed = (call);                                                               \
+        if (slot) {                                                                          \
+            settle_with;                                                                     \
+            repl_turn_done(slot);                                                            \
+        }                                                                                    \
+        return replayed;                                                                     \
+    }                                                                                        \
+    int result = (call);                                                                     \
+    if (repl_active())                                                                       \
+        repl_record(kind, (uint64_t)(resource), result, result < 0 ? errno : 0, payload, result < 0 ? 0 : (length)); \
+    return result
+
+/* A call that creates one descriptor, its result. */
+#define CREATES_ONE(kind, resource, call)                                                    \
+    SEQUENCED_SETTLING(kind, resource, call, NULL, 0, replayed = settle(replayed, (int)slot->result))
+
+/* Runs `call` in its turn at replay, or records its result. */
 #define SEQUENCED(kind, resource, call, payload, length)                                     \
     if (repl_replaying()) {                                                                  \
         repl_slot *slot = repl_turn(kind, 0, false);                                         \
@@ -32,22 +85,23 @@
 
 REPL_EXPORT int socket(int domain, int type, int protocol) {
     ENSURE(socket);
-    SEQUENCED(REPL_SOCKET, domain, repl_real.socket(domain, type, protocol), NULL, 0);
+    CREATES_ONE(REPL_SOCKET, domain, repl_real.socket(domain, type, protocol));
 }
 
 REPL_EXPORT int socketpair(int domain, int type, int protocol, int fds[2]) {
     ENSURE(socketpair);
-    SEQUENCED(REPL_SOCKETPAIR, domain, repl_real.socketpair(domain, type, protocol, fds), fds, 2 * sizeof(int));
+    SEQUENCED_SETTLING(REPL_SOCKETPAIR, domain, repl_real.socketpair(domain, type, protocol, fds), fds,
+                       2 * sizeof(int), if (replayed == 0) settle_pair(slot, fds));
 }
 
 REPL_EXPORT int pipe(int fds[2]) {
     ENSURE(pipe);
-    SEQUENCED(REPL_PIPE, 0, repl_real.pipe(fds), fds, 2 * sizeof(int));
+    SEQUENCED_SETTLING(REPL_PIPE, 0, repl_real.pipe(fds), fds, 2 * sizeof(int), if (replayed == 0) settle_pair(slot, fds));
 }
 
 REPL_EXPORT int pipe2(int fds[2], int flags) {
     ENSURE(pipe2);
-    SEQUENCED(REPL_PIPE, 1, repl_real.pipe2(fds, flags), fds, 2 * sizeof(int));
+    SEQUENCED_SETTLING(REPL_PIPE, 1, repl_real.pipe2(fds, flags), fds, 2 * sizeof(int), if (replayed == 0) settle_pair(slot, fds));
 }
 
 /* The mode argument exists when the flags create a file. */
@@ -61,7 +115,7 @@ REPL_EXPORT int open(const char *path, int flags, ...) {
     va_start(arguments, flags);
     mode_t mode = open_mode(flags, arguments);
     va_end(arguments);
-    SEQUENCED(REPL_OPEN, 0, repl_real.open(path, flags, mode), NULL, 0);
+    CREATES_ONE(REPL_OPEN, 0, repl_real.open(path, flags, mode));
 }
 
 REPL_EXPORT int open64(const char *path, int flags, ...) {
@@ -70,7 +124,7 @@ REPL_EXPORT int open64(const char *path, int flags, ...) {
     va_start(arguments, flags);
     mode_t mode = open_mode(flags, arguments);
     va_end(arguments);
-    SEQUENCED(REPL_OPEN, 0, repl_real.open64(path, flags, mode), NULL, 0);
+    CREATES_ONE(REPL_OPEN, 0, repl_real.open64(path, flags, mode));
 }
 
 REPL_EXPORT int openat(int dirfd, const char *path, int flags, ...) {
@@ -79,7 +133,7 @@ REPL_EXPORT int openat(int dirfd, const char *path, int flags, ...) {
     va_start(arguments, flags);
     mode_t mode = open_mode(flags, arguments);
     va_end(arguments);
-    SEQUENCED(REPL_OPEN, 1, repl_real.openat(dirfd, path, flags, mode), NULL, 0);
+    CREATES_ONE(REPL_OPEN, 1, repl_real.openat(dirfd, path, flags, mode));
 }
 
 REPL_EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
@@ -88,7 +142,7 @@ REPL_EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
     va_start(arguments, flags);
     mode_t mode = open_mode(flags, arguments);
     va_end(arguments);
-    SEQUENCED(REPL_OPEN, 1, repl_real.openat64(dirfd, path, flags, mode), NULL, 0);
+    CREATES_ONE(REPL_OPEN, 1, repl_real.openat64(dirfd, path, flags, mode));
 }
 
 REPL_EXPORT int close(int fd) {
@@ -98,7 +152,7 @@ REPL_EXPORT int close(int fd) {
 
 REPL_EXPORT int dup(int fd) {
     ENSURE(dup);
-    SEQUENCED(REPL_DUP, fd, repl_real.dup(fd), NULL, 0);
+    CREATES_ONE(REPL_DUP, fd, repl_real.dup(fd));
 }
 
 REPL_EXPORT int dup2(int fd, int target) {
@@ -113,10 +167,10 @@ REPL_EXPORT int dup3(int fd, int target, int flags) {
 
 REPL_EXPORT int epoll_create(int size) {
     ENSURE(epoll_create);
-    SEQUENCED(REPL_EPOLL_CREATE, 0, repl_real.epoll_create(size), NULL, 0);
+    CREATES_ONE(REPL_EPOLL_CREATE, 0, repl_real.epoll_create(size));
 }
 
 REPL_EXPORT int epoll_create1(int flags) {
     ENSURE(epoll_create1);
-    SEQUENCED(REPL_EPOLL_CREATE, 1, repl_real.epoll_create1(flags), NULL, 0);
+    CREATES_ONE(REPL_EPOLL_CREATE, 1, repl_real.epoll_create1(flags));
 }
