@@ -30,7 +30,7 @@ let package = Package(
         // layer itself (Sources/CInterpose) is built by scripts/build-interposer.sh with cc: no
         // Swift target depends on it, and it must need only libc.
         .systemLibrary(name: "CReplABI", path: "Sources/CReplABI"),
-        .systemLibrary(name: "CRecorderShims", path: "Sources/CRecorderShims"),
+        .systemLibrary(name: "CProcessShims", path: "Sources/CProcessShims"),
         // CRC-32C with the SSE4.2 instruction where the CPU has it, a table otherwise.
         .target(name: "CCRC32C"),
 
@@ -46,7 +46,7 @@ let package = Package(
         // Starting a program under the interception layer (replrec and replplay).
         .target(
             name: "ProgramSupport",
-            dependencies: ["CReplABI", "CRecorderShims", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CReplABI", "CProcessShims", .product(name: "SystemPackage", package: "swift-system")]
         ),
         // Command-line tools, and what they share.
         .target(
@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "Recorder",
             dependencies: [
-                "LogFormat", "CReplABI", "CRecorderShims", "CommandLineSupport", "ProgramSupport",
+                "LogFormat", "CReplABI", "CProcessShims", "CommandLineSupport", "ProgramSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "Replayer",
             dependencies: [
-                "LogFormat", "CReplABI", "CRecorderShims", "CommandLineSupport", "ProgramSupport",
+                "LogFormat", "CReplABI", "CProcessShims", "CommandLineSupport", "ProgramSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),

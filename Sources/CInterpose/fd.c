@@ -104,44 +104,38 @@ REPL_EXPORT int pipe2(int fds[2], int flags) {
     SEQUENCED_SETTLING(REPL_PIPE, 1, repl_real.pipe2(fds, flags), fds, 2 * sizeof(int), if (replayed == 0) settle_pair(slot, fds));
 }
 
-/* The mode argument exists when the flags create a file. */
-static mode_t open_mode(int flags, va_list arguments) {
-    return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(arguments, int) : 0;
-}
+/* The mode argument, which exists when the flags create a file (inside the variadic wrapper). */
+#define OPEN_MODE(flags)                                                                     \
+    ({                                                                                       \
+        va_list arguments;                                                                   \
+        va_start(arguments, flags);                                                          \
+        mode_t mode_ = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE                 \
+                           ? (mode_t)va_arg(arguments, int) : 0;                             \
+        va_end(arguments);                                                                   \
+        mode_;                                                                               \
+    })
 
 REPL_EXPORT int open(const char *path, int flags, ...) {
     ENSURE(open);
-    va_list arguments;
-    va_start(arguments, flags);
-    mode_t mode = open_mode(flags, arguments);
-    va_end(arguments);
+    mode_t mode = OPEN_MODE(flags);
     CREATES_ONE(REPL_OPEN, 0, repl_real.open(path, flags, mode));
 }
 
 REPL_EXPORT int open64(const char *path, int flags, ...) {
     ENSURE(open64);
-    va_list arguments;
-    va_start(arguments, flags);
-    mode_t mode = open_mode(flags, arguments);
-    va_end(arguments);
+    mode_t mode = OPEN_MODE(flags);
     CREATES_ONE(REPL_OPEN, 0, repl_real.open64(path, flags, mode));
 }
 
 REPL_EXPORT int openat(int dirfd, const char *path, int flags, ...) {
     ENSURE(openat);
-    va_list arguments;
-    va_start(arguments, flags);
-    mode_t mode = open_mode(flags, arguments);
-    va_end(arguments);
+    mode_t mode = OPEN_MODE(flags);
     CREATES_ONE(REPL_OPEN, 1, repl_real.openat(dirfd, path, flags, mode));
 }
 
 REPL_EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
     ENSURE(openat64);
-    va_list arguments;
-    va_start(arguments, flags);
-    mode_t mode = open_mode(flags, arguments);
-    va_end(arguments);
+    mode_t mode = OPEN_MODE(flags);
     CREATES_ONE(REPL_OPEN, 1, repl_real.openat64(dirfd, path, flags, mode));
 }
 

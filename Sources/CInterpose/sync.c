@@ -32,13 +32,17 @@
         return real_result;                                                                  \
     }
 
-/* A call whose result is its return value (pthread functions return the error number). */
-#define ACQUIRE_RETURNING(kind, name, object, ...)                                           \
-    ENSURE(name);                                                                            \
-    REPLAY_TURN_THEN_REAL(kind, name, object, __VA_ARGS__)                                   \
+/* Records a call whose result is its return value (pthread functions return the error number). */
+#define RECORD_RETURNING(kind, name, object, ...)                                            \
     int result = repl_real.name(__VA_ARGS__);                                                \
     if (repl_active()) repl_record(kind, (uintptr_t)(object), result, 0, NULL, 0);           \
     return result
+
+/* A blocking acquire whose result is its return value. */
+#define ACQUIRE_RETURNING(kind, name, object, ...)                                           \
+    ENSURE(name);                                                                            \
+    REPLAY_TURN_THEN_REAL(kind, name, object, __VA_ARGS__)                                   \
+    RECORD_RETURNING(kind, name, object, __VA_ARGS__)
 
 /* A call that returns -1 and sets errno (semaphores). */
 #define ACQUIRE_ERRNO(kind, name, object, ...)                                               \
@@ -98,27 +102,19 @@ __asm__(".symver repl_cond_timedwait_old, pthread_cond_timedwait@GLIBC_2.2.5");
 
 REPL_EXPORT int repl_cond_wait_new(pthread_cond_t *c, pthread_mutex_t *m) {
     REPLAY_COND(REPL_COND_WAIT, pthread_cond_wait, c, m)
-    int result = repl_real.pthread_cond_wait(c, m);
-    if (repl_active()) repl_record(REPL_COND_WAIT, (uintptr_t)c, result, 0, NULL, 0);
-    return result;
+    RECORD_RETURNING(REPL_COND_WAIT, pthread_cond_wait, c, c, m);
 }
 REPL_EXPORT int repl_cond_timedwait_new(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
     REPLAY_COND(REPL_COND_TIMEDWAIT, pthread_cond_timedwait, c, m)
-    int result = repl_real.pthread_cond_timedwait(c, m, t);
-    if (repl_active()) repl_record(REPL_COND_TIMEDWAIT, (uintptr_t)c, result, 0, NULL, 0);
-    return result;
+    RECORD_RETURNING(REPL_COND_TIMEDWAIT, pthread_cond_timedwait, c, c, m, t);
 }
 REPL_EXPORT int repl_cond_wait_old(pthread_cond_t *c, pthread_mutex_t *m) {
     REPLAY_COND(REPL_COND_WAIT, pthread_cond_wait_old, c, m)
-    int result = repl_real.pthread_cond_wait_old(c, m);
-    if (repl_active()) repl_record(REPL_COND_WAIT, (uintptr_t)c, result, 0, NULL, 0);
-    return result;
+    RECORD_RETURNING(REPL_COND_WAIT, pthread_cond_wait_old, c, c, m);
 }
 REPL_EXPORT int repl_cond_timedwait_old(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
     REPLAY_COND(REPL_COND_TIMEDWAIT, pthread_cond_timedwait_old, c, m)
-    int result = repl_real.pthread_cond_timedwait_old(c, m, t);
-    if (repl_active()) repl_record(REPL_COND_TIMEDWAIT, (uintptr_t)c, result, 0, NULL, 0);
-    return result;
+    RECORD_RETURNING(REPL_COND_TIMEDWAIT, pthread_cond_timedwait_old, c, c, m, t);
 }
 
 REPL_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) { ACQUIRE_RETURNING(REPL_RWLOCK_RDLOCK, pthread_rwlock_rdlock, l, l); }
@@ -209,25 +205,19 @@ REPL_EXPORT int sem_post(sem_t *s) {
 REPL_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
     ENSURE(pthread_barrier_wait);
     REPLAY_EFFECT_THEN_TURN(REPL_BARRIER_WAIT, pthread_barrier_wait, b, b);
-    int result = repl_real.pthread_barrier_wait(b);
-    if (repl_active()) repl_record(REPL_BARRIER_WAIT, (uintptr_t)b, result, 0, NULL, 0);
-    return result;
+    RECORD_RETURNING(REPL_BARRIER_WAIT, pthread_barrier_wait, b, b);
 }
 
 REPL_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void)) {
     ENSURE(pthread_once);
     REPLAY_EFFECT_THEN_TURN(REPL_ONCE, pthread_once, o, o, init);
-    int result = repl_real.pthread_once(o, init);
-    if (repl_active()) repl_record(REPL_ONCE, (uintptr_t)o, result, 0, NULL, 0);
-    return result;
+    RECORD_RETURNING(REPL_ONCE, pthread_once, o, o, init);
 }
 
 REPL_EXPORT int pthread_join(pthread_t thread, void **value) {
     ENSURE(pthread_join);
     REPLAY_EFFECT_THEN_TURN(REPL_THREAD_JOIN, pthread_join, 0, thread, value);
-    int result = repl_real.pthread_join(thread, value);
-    if (repl_active()) repl_record(REPL_THREAD_JOIN, 0, result, 0, NULL, 0);
-    return result;
+    RECORD_RETURNING(REPL_THREAD_JOIN, pthread_join, 0, thread, value);
 }
 
 /* ---- thread creation ------------------------------------------------------------------- */

@@ -1,5 +1,5 @@
 import CReplABI
-import CRecorderShims
+import CProcessShims
 import Glibc
 
 /// Starts the program to record: the interception layer preloaded (after keeping any

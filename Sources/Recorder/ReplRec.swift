@@ -1,6 +1,6 @@
 import ArgumentParser
 import CReplABI
-import CRecorderShims
+import CProcessShims
 import CommandLineSupport
 import ProgramSupport
 import Glibc

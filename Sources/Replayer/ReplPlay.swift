@@ -1,6 +1,6 @@
 import ArgumentParser
 import CommandLineSupport
-import CRecorderShims
+import CProcessShims
 import CReplABI
 import Glibc
 import LogFormat

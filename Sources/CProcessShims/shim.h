@@ -1,6 +1,6 @@
 /* System calls the tools need that Swift cannot call directly (variadic or macro-heavy). */
-#ifndef REPLREC_RECORDER_SHIMS_H
-#define REPLREC_RECORDER_SHIMS_H
+#ifndef REPLREC_PROCESS_SHIMS_H
+#define REPLREC_PROCESS_SHIMS_H
 
 #include <spawn.h>
 
