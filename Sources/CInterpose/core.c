@@ -5,6 +5,7 @@
 #include "interpose.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -22,7 +23,7 @@ struct repl_real_table repl_real;
 repl_shared *repl_region;
 uint32_t repl_process;
 bool repl_replay_mode;
-REPL_TLS struct repl_thread_state repl_self = {.thread = 0, .area = REPL_NO_AREA, .depth = 0};
+REPL_TLS struct repl_thread_state repl_self = {.thread = REPL_UNKNOWN_THREAD, .area = REPL_NO_AREA, .depth = 0};
 
 static const char *layer_path;   /* this library's path, kept in LD_PRELOAD across exec */
 static pthread_key_t area_key;   /* releases a thread's payload area when it exits */
@@ -50,7 +51,8 @@ static void resolve_all(void) {
     RESOLVE(getrandom); RESOLVE(getentropy); RESOLVE(arc4random); RESOLVE(arc4random_buf);
     RESOLVE(arc4random_uniform);
     RESOLVE(read); RESOLVE(readv); RESOLVE(pread); RESOLVE(preadv); RESOLVE(recv); RESOLVE(recvfrom);
-    RESOLVE(recvmsg); RESOLVE(accept); RESOLVE(accept4); RESOLVE(connect); RESOLVE(poll); RESOLVE(ppoll);
+    RESOLVE(recvmsg); RESOLVE(accept); RESOLVE(accept4); RESOLVE(connect); RESOLVE(bind); RESOLVE(listen);
+    RESOLVE(getsockname); RESOLVE(getpeername); RESOLVE(getsockopt); RESOLVE(setsockopt); RESOLVE(poll); RESOLVE(ppoll);
     RESOLVE(select); RESOLVE(pselect); RESOLVE(epoll_wait); RESOLVE(epoll_pwait);
     RESOLVE(write); RESOLVE(writev); RESOLVE(send); RESOLVE(sendto); RESOLVE(sendmsg);
     RESOLVE(socket); RESOLVE(socketpair); RESOLVE(pipe); RESOLVE(pipe2); RESOLVE(open); RESOLVE(open64);
@@ -59,7 +61,10 @@ static void resolve_all(void) {
     RESOLVE(fork); RESOLVE(execve); RESOLVE(execveat); RESOLVE(fexecve);
     RESOLVE(wait); RESOLVE(waitpid); RESOLVE(wait4); RESOLVE(waitid);
     RESOLVE(exit); RESOLVE(_exit); RESOLVE(posix_spawn); RESOLVE(posix_spawnp);
+    RESOLVE(fopen); RESOLVE(fopen64); RESOLVE(fdopen);
 }
+
+static void attach(void);
 
 /* 0: not resolved, 1: a thread is resolving, 2: resolved. Not pthread_once: that is interposed. */
 static _Atomic int resolve_state;
@@ -73,6 +78,7 @@ void repl_resolve(void) {
         resolving = true;
         repl_self.depth++;
         resolve_all();
+        attach();
         repl_self.depth--;
         resolving = false;
         atomic_store_explicit(&resolve_state, 2, memory_order_release);
@@ -121,13 +127,25 @@ static void backoff(unsigned *round) {
 
 /* ---- sequence numbers and the ring ----------------------------------------------------- */
 
-uint64_t repl_take(void) {
+static uint64_t take_number(void) {
     /* Relaxed is enough: read-modify-writes of one atomic are totally ordered, and that order
      * agrees with happens-before, so a call that observes another's effect (through a lock, a
      * semaphore, a pipe) gets the larger number (R1). */
     uint64_t sequence = atomic_fetch_add_explicit(&repl_region->next_sequence, 1, memory_order_relaxed) + 1;
     if (REPL_UNLIKELY((sequence & 4095) == 0)) check_recorder();
     return sequence;
+}
+
+/* Gives a thread the layer did not see created its logical id: the number of its thread_start. */
+static void adopt_thread(void) {
+    uint64_t sequence = take_number();
+    repl_self.thread = (uint32_t)sequence;
+    repl_publish(sequence, REPL_THREAD_START, (uint64_t)syscall(SYS_gettid), 0, 0, NULL, 0);
+}
+
+uint64_t repl_take(void) {
+    if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread();
+    return take_number();
 }
 
 static uint16_t take_area(void) {
@@ -254,10 +272,18 @@ void repl_record(uint16_t kind, uint64_t resource, int64_t result, int error, co
     repl_record_pieces(kind, resource, result, error, &piece, payload && length ? 1 : 0);
 }
 
+static dev_t proc_device, sys_device;
+
+static void find_pseudo_filesystems(void) {
+    struct stat info;
+    if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self", &info, 0) == 0) proc_device = info.st_dev;
+    if (syscall(SYS_newfstatat, AT_FDCWD, "/sys/kernel", &info, 0) == 0) sys_device = info.st_dev;
+}
+
 bool repl_fd_is_recorded(int fd) {
     struct stat info;
     if (syscall(SYS_fstat, fd, &info) != 0) return true;
-    return !S_ISREG(info.st_mode);
+    return !S_ISREG(info.st_mode) || (info.st_dev != 0 && (info.st_dev == proc_device || info.st_dev == sys_device));
 }
 
 /* ---- fork (pthread_atfork: also covers forks inside libc, such as daemon()) ------------- */
@@ -402,8 +428,36 @@ static void hide_layer_environment(const char *layer) {
     if (environ) environ[out] = NULL;
 }
 
-__attribute__((constructor)) static void repl_attach(void) {
-    repl_resolve();
+uintptr_t repl_allocator_start, repl_allocator_end;
+
+static int find_executable_segment(struct dl_phdr_info *object, size_t size, void *base) {
+    if (object->dlpi_addr != (uintptr_t)base) return 0;
+    if (object->dlpi_name[0] == '\0') return 1;  /* linked into the program: not told apart */
+    for (int i = 0; i < object->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &object->dlpi_phdr[i];
+        if (segment->p_type != PT_LOAD || !(segment->p_flags & PF_X)) continue;
+        repl_allocator_start = object->dlpi_addr + segment->p_vaddr;
+        repl_allocator_end = repl_allocator_start + segment->p_memsz;
+        break;
+    }
+    return 1;
+}
+
+/* Finds the allocator's code, when malloc comes from a library of its own. glibc's malloc
+ * locks internally, out of the layer's sight. */
+static void find_allocator(void) {
+    Dl_info allocator, libc;
+    void *program_malloc = dlsym(RTLD_DEFAULT, "malloc");
+    if (!program_malloc || !dladdr(program_malloc, &allocator)) return;
+    if (dladdr((void *)repl_real.read, &libc) && allocator.dli_fbase == libc.dli_fbase) return;
+    dl_iterate_phdr(find_executable_segment, allocator.dli_fbase);
+}
+
+/* Attaches to the shared region named in the environment, if any. Runs inside repl_resolve,
+ * at the first intercepted call, which may come before this library's constructor (a
+ * library's own initialiser reading the clock): those calls must be recorded too. No heap
+ * here: the first call may come from inside the program's allocator. */
+static void attach(void) {
     const char *name = getenv(REPL_ENV_SHM);
     const char *process = getenv(REPL_ENV_PROCESS);
     const char *layer = getenv(REPL_ENV_LAYER);
@@ -425,7 +479,7 @@ __attribute__((constructor)) static void repl_attach(void) {
     /* The root process dies with the recorder; the others notice when they next check. */
     if (strcmp(process, "0") == 0 && getppid() == header_pid) prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-    layer_path = strdup(layer);
+    layer_path = layer;  /* the environment's string outlives its removal from environ */
     repl_process = (uint32_t)strtoul(process, NULL, 10);
     hide_layer_environment(layer_path);
     parse_outputs();
@@ -433,6 +487,13 @@ __attribute__((constructor)) static void repl_attach(void) {
     repl_replay_mode = ((repl_shared *)region)->mode == REPL_MODE_REPLAY;
     pthread_key_create(&area_key, thread_exit_release);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    find_pseudo_filesystems();
+    find_allocator();
     repl_region = region;
     atomic_fetch_add_explicit(&repl_region->processes_started, 1, memory_order_relaxed);
+}
+
+__attribute__((constructor)) static void repl_initialise(void) {
+    repl_resolve();
+    if (repl_region) repl_adopt_stdin();  /* stdio is ready by now */
 }

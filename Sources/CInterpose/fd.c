@@ -141,6 +141,7 @@ REPL_EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
 
 REPL_EXPORT int close(int fd) {
     ENSURE(close);
+    if (repl_replaying()) repl_forget_socket(fd);
     SEQUENCED(REPL_CLOSE, fd, repl_real.close(fd), NULL, 0);
 }
 

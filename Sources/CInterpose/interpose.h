@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -63,7 +64,8 @@ enum repl_kind {
     REPL_POLL = 57, REPL_SELECT = 58, REPL_EPOLL_WAIT = 59,
     REPL_WRITE = 60, REPL_WRITEV = 61, REPL_SEND = 62, REPL_SENDMSG = 63,
     REPL_SOCKET = 64, REPL_SOCKETPAIR = 65, REPL_PIPE = 66, REPL_OPEN = 67, REPL_CLOSE = 68,
-    REPL_DUP = 69, REPL_EPOLL_CREATE = 70,
+    REPL_DUP = 69, REPL_EPOLL_CREATE = 70, REPL_BIND = 71, REPL_LISTEN = 72, REPL_GETSOCKNAME = 73,
+    REPL_GETPEERNAME = 74, REPL_SETSOCKOPT = 75, REPL_GETSOCKOPT = 76,
     REPL_GETPID = 80, REPL_GETPPID = 81, REPL_GETTID = 82, REPL_THREAD_CREATE = 83,
     REPL_THREAD_START = 84, REPL_THREAD_EXIT = 85, REPL_FORK = 86, REPL_PROCESS_START = 87,
     REPL_EXEC = 88, REPL_WAIT = 89, REPL_EXIT = 90,
@@ -115,6 +117,12 @@ struct repl_real_table {
     int (*accept)(int, struct sockaddr *, socklen_t *);
     int (*accept4)(int, struct sockaddr *, socklen_t *, int);
     int (*connect)(int, const struct sockaddr *, socklen_t);
+    int (*bind)(int, const struct sockaddr *, socklen_t);
+    int (*listen)(int, int);
+    int (*getsockname)(int, struct sockaddr *, socklen_t *);
+    int (*getpeername)(int, struct sockaddr *, socklen_t *);
+    int (*getsockopt)(int, int, int, void *, socklen_t *);
+    int (*setsockopt)(int, int, int, const void *, socklen_t);
     int (*poll)(struct pollfd *, nfds_t, int);
     int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
     int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
@@ -154,6 +162,10 @@ struct repl_real_table {
     void (*_exit)(int) __attribute__((noreturn));
     int (*posix_spawn)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]);
     int (*posix_spawnp)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]);
+
+    FILE *(*fopen)(const char *, const char *);
+    FILE *(*fopen64)(const char *, const char *);
+    FILE *(*fdopen)(int, const char *);
 };
 
 REPL_HIDDEN extern struct repl_real_table repl_real;
@@ -165,20 +177,38 @@ REPL_HIDDEN extern uint32_t repl_process;
 
 /* Per-thread state. */
 struct repl_thread_state {
-    uint32_t thread; /* logical thread id: 0 for a main thread, else the pthread_create number */
+    uint32_t thread; /* logical thread id: 0 for a main thread, else the number of the
+                      * pthread_create, or of the thread_start of a thread the layer did not see
+                      * created (REPL_UNKNOWN_THREAD until then) */
     uint16_t area;   /* payload area, REPL_NO_AREA until the first large payload */
     uint16_t depth;  /* re-entrancy guard: > 0 while inside the layer */
 };
 REPL_HIDDEN extern REPL_TLS struct repl_thread_state repl_self;
+
+/* A thread started behind the layer's back: by a library that found libc's pthread_create with
+ * dlsym(RTLD_NEXT), such as jemalloc's background thread, or by clone(2). Its first sequenced
+ * call first numbers a thread_start message, whose number becomes its logical id. */
+#define REPL_UNKNOWN_THREAD UINT32_MAX
 
 /* Fills repl_real (idempotent, cheap once done). */
 REPL_HIDDEN void repl_resolve(void);
 
 REPL_HIDDEN extern bool repl_replay_mode;
 
-/* Whether this call should be recorded: recording, and not from inside the layer. */
-static inline bool repl_active(void) {
-    return repl_region != NULL && !repl_replay_mode && repl_self.depth == 0;
+/* The code of a malloc that is a library of its own (jemalloc, tcmalloc), empty otherwise. The
+ * locks it takes guard only its own state, and its purging runs on real time (a background
+ * thread, decay deadlines), so its calls are neither recorded nor replayed: they would make
+ * replay follow the allocator's timing instead of the program's. */
+REPL_HIDDEN extern uintptr_t repl_allocator_start, repl_allocator_end;
+
+/* Whether the wrapper this is inlined into was called from the allocator's code. */
+#define REPL_FROM_ALLOCATOR()                                                                \
+    ((uintptr_t)__builtin_return_address(0) - repl_allocator_start < repl_allocator_end - repl_allocator_start)
+
+/* Whether this call should be recorded: recording, not from inside the layer, not from the
+ * allocator. Always inlined, so that the return address is the wrapper's caller. */
+static inline __attribute__((always_inline)) bool repl_active(void) {
+    return repl_region != NULL && !repl_replay_mode && repl_self.depth == 0 && !REPL_FROM_ALLOCATOR();
 }
 
 /* A payload made of pieces (readv, recvfrom's address and data). */
@@ -206,8 +236,8 @@ REPL_HIDDEN extern REPL_TLS bool repl_in_fork_wrapper;
 /* ---- replay (replay.c) ------------------------------------------------------------------ */
 
 /* Whether this call takes a turn: replaying, and not from inside the layer. */
-static inline bool repl_replaying(void) {
-    return repl_replay_mode && repl_self.depth == 0;
+static inline __attribute__((always_inline)) bool repl_replaying(void) {
+    return repl_replay_mode && repl_self.depth == 0 && !REPL_FROM_ALLOCATOR();
 }
 
 /* Waits for this thread's turn at a call of `kind` on `resource`; stops the program with a
@@ -230,6 +260,14 @@ static inline int64_t repl_turn_result(repl_slot *slot) {
     return slot->result;
 }
 
+/* Completes the turn; returns the recorded result, with the recorded errno set. */
+REPL_HIDDEN int64_t repl_turn_complete(repl_slot *slot);
+
+/* Sockets (net.c): forgets what replay noted about a descriptor being closed; binds and listens
+ * for real on the sockets the primary had bound, when the backup goes live. */
+REPL_HIDDEN void repl_forget_socket(int fd);
+REPL_HIDDEN void repl_sockets_go_live(void);
+
 /* Whether fd is one of the outputs replplay inherited (its stdout and stderr): writes to those
  * are performed at replay; writes to pipes and sockets of the recording are not. */
 REPL_HIDDEN bool repl_fd_is_inherited_output(int fd);
@@ -238,8 +276,13 @@ REPL_HIDDEN bool repl_fd_is_inherited_output(int fd);
 REPL_HIDDEN pid_t repl_real_child(pid_t recorded);
 REPL_HIDDEN void repl_remember_child(pid_t recorded, pid_t real);
 
-/* Whether fd is something other than a regular file (its input is recorded). */
+/* Whether fd's input is recorded: anything but a regular file, and the files of /proc and /sys,
+ * whose content is made as they are read. */
 REPL_HIDDEN bool repl_fd_is_recorded(int fd);
+
+/* Puts a layer stream (stream.c) behind stdin when it is not a regular file, so that input read
+ * with stdio is recorded and replayed like read(2). */
+REPL_HIDDEN void repl_adopt_stdin(void);
 
 /* Builds the environment for an exec or spawn: the program's, plus what the layer needs to
  * attach in the new image as logical process `process`. Returns a malloc'd array (free with

@@ -7,10 +7,9 @@
  * a pipe can block until its reader reads, and a thread must not hold an unpublished number
  * while it waits on another program thread (see interpose.h).
  *
- * At replay, input comes from the log and is not read; accepted connections occupy their
- * recorded descriptor numbers with /dev/null placeholders; connects succeed or fail as
- * recorded; writes are performed only on the outputs replplay inherited (its stdout and
- * stderr), since the other end of every pipe and socket of the recording is replayed too.
+ * At replay, input comes from the log and is not read; writes are performed only on the outputs
+ * replplay inherited (its stdout and stderr), since the other end of every pipe and socket of
+ * the recording is replayed too. Accept, connect and the other socket calls are in net.c.
  */
 #include "interpose.h"
 
@@ -149,61 +148,6 @@ REPL_EXPORT ssize_t recvmsg(int fd, struct msghdr *message, int flags) {
     if (repl_replaying() && replay_vector(REPL_RECVMSG, fd, message->msg_iov, (int)message->msg_iovlen, &result)) return result;
     result = repl_real.recvmsg(fd, message, flags);
     if (repl_active()) record_vector(REPL_RECVMSG, fd, result, message->msg_iov, (int)message->msg_iovlen);
-    return result;
-}
-
-static void record_accept(int fd, int result, struct sockaddr *address, socklen_t *address_length) {
-    size_t alen = (address && address_length && result >= 0) ? *address_length : 0;
-    repl_record(REPL_ACCEPT, (uint64_t)fd, result, result < 0 ? errno : 0, address, alen);
-}
-
-/* Replays an accept: the recorded descriptor number is taken by a /dev/null placeholder, so that
- * later descriptors get the numbers they got on the primary. */
-static bool replay_accept(int fd, struct sockaddr *address, socklen_t *address_length, int flags, int *result) {
-    repl_slot *slot = repl_turn(REPL_ACCEPT, (uint64_t)fd, true);
-    if (!slot) return false;
-    int error = slot->error;
-    *result = (int)slot->result;
-    size_t room = address && address_length ? *address_length : 0;
-    struct repl_piece piece = {address, slot->payload_length < room ? (size_t)slot->payload_length : room};
-    repl_turn_payload(slot, &piece, 1);
-    if (*result >= 0) {
-        if (address_length) *address_length = (socklen_t)slot->payload_length;
-        int placeholder = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (placeholder >= 0 && placeholder != *result) {
-            dup3(placeholder, *result, (flags & SOCK_CLOEXEC) ? O_CLOEXEC : 0);
-            close(placeholder);
-        }
-    }
-    repl_turn_done(slot);
-    if (error) errno = error;
-    return true;
-}
-
-REPL_EXPORT int accept(int fd, struct sockaddr *address, socklen_t *address_length) {
-    ENSURE(accept);
-    int result;
-    if (repl_replaying() && replay_accept(fd, address, address_length, 0, &result)) return result;
-    result = repl_real.accept(fd, address, address_length);
-    if (repl_active()) record_accept(fd, result, address, address_length);
-    return result;
-}
-
-REPL_EXPORT int accept4(int fd, struct sockaddr *address, socklen_t *address_length, int flags) {
-    ENSURE(accept4);
-    int result;
-    if (repl_replaying() && replay_accept(fd, address, address_length, flags, &result)) return result;
-    result = repl_real.accept4(fd, address, address_length, flags);
-    if (repl_active()) record_accept(fd, result, address, address_length);
-    return result;
-}
-
-REPL_EXPORT int connect(int fd, const struct sockaddr *address, socklen_t address_length) {
-    ENSURE(connect);
-    int64_t recorded;
-    if (repl_replaying() && repl_replay_outcome(REPL_CONNECT, (uint64_t)fd, true, NULL, 0, &recorded)) return (int)recorded;
-    int result = repl_real.connect(fd, address, address_length);
-    if (repl_active()) repl_record(REPL_CONNECT, (uint64_t)fd, result, result ? errno : 0, NULL, 0);
     return result;
 }
 

@@ -70,16 +70,74 @@ static void stop_for_debugger(uint64_t sequence, uint16_t kind) {
     syscall(SYS_tgkill, pid, tid, SIGSTOP);
 }
 
+/* Wakes the thread that owns the message after `sequence`, if that is another thread. */
+static void wake_next_owner(repl_shared *r, uint64_t sequence) {
+    atomic_thread_fence(memory_order_seq_cst);  /* pairs with repl_publish_for_replay */
+    repl_slot *next = repl_ring(r) + ((sequence + 1) & (REPL_RING_SLOTS - 1));
+    if (atomic_load_explicit(&next->sequence, memory_order_acquire) == sequence + 1 &&
+        (next->process != repl_process || next->thread != repl_self.thread))
+        repl_wake_owner(r, next->process, next->thread);
+}
+
+/* A thread the layer did not see created (see REPL_UNKNOWN_THREAD) takes the next thread_start
+ * of its process as its identity. Such threads are rare and have no waiter entry yet, so they
+ * poll; of two that arrive together, the one whose claim completes the turn wins. */
+static void adopt_thread(repl_shared *r) {
+    repl_slot *ring = repl_ring(r);
+    for (unsigned round = 0;; round++) {
+        if (atomic_load_explicit(&r->diverged, memory_order_acquire)) stop_here();
+        if (atomic_load_explicit(&r->promoted, memory_order_acquire)) return;
+        uint64_t done = atomic_load_explicit(&r->next_sequence, memory_order_acquire);
+        repl_slot *slot = ring + ((done + 1) & (REPL_RING_SLOTS - 1));
+        if (atomic_load_explicit(&slot->sequence, memory_order_acquire) == done + 1 &&
+            slot->kind == REPL_THREAD_START && slot->process == repl_process) {
+            uint32_t thread = slot->thread;
+            /* The slot cannot be refilled before its turn completes, which is our claim. */
+            if (atomic_compare_exchange_strong_explicit(&r->next_sequence, &done, done + 1, memory_order_acq_rel,
+                                                        memory_order_acquire)) {
+                repl_self.thread = thread;
+                wake_next_owner(r, done + 1);
+                return;
+            }
+            continue;
+        }
+        if (round < 4096) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        struct timespec pause_time = {0, 200 * 1000};
+        syscall(SYS_nanosleep, &pause_time, NULL);
+    }
+}
+
+/* The first thread of a process to see the promotion makes its sockets real; the others wait
+ * for that, so nobody accepts on a socket that does not listen yet. */
+static void go_live(void) {
+    static _Atomic int state;  /* 0: replaying, 1: going live, 2: live */
+    int expected = 0;
+    if (atomic_compare_exchange_strong_explicit(&state, &expected, 1, memory_order_acq_rel, memory_order_acquire)) {
+        repl_sockets_go_live();
+        atomic_store_explicit(&state, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&state, memory_order_acquire) != 2) {
+        struct timespec pause_time = {0, 100 * 1000};
+        syscall(SYS_nanosleep, &pause_time, NULL);
+    }
+}
+
 repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
     repl_shared *r = repl_region;
     repl_slot *ring = repl_ring(r);
     repl_self.depth++;
+    if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread(r);
     repl_waiter *waiter = waiter_of_this_thread();
     unsigned spins = 0;
     for (;;) {
         uint32_t word = atomic_load_explicit(&waiter->word, memory_order_acquire);
         if (REPL_UNLIKELY(atomic_load_explicit(&r->diverged, memory_order_acquire))) stop_here();
         if (REPL_UNLIKELY(atomic_load_explicit(&r->promoted, memory_order_acquire))) {
+            go_live();
             repl_self.depth--;
             return NULL;  /* live: the caller performs the call for real */
         }
@@ -120,12 +178,16 @@ void repl_turn_done(repl_slot *slot) {
     repl_shared *r = repl_region;
     uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_relaxed);
     atomic_store_explicit(&r->next_sequence, sequence, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);  /* pairs with repl_publish_for_replay */
-    repl_slot *next = repl_ring(r) + ((sequence + 1) & (REPL_RING_SLOTS - 1));
-    if (atomic_load_explicit(&next->sequence, memory_order_acquire) == sequence + 1 &&
-        (next->process != repl_process || next->thread != repl_self.thread))
-        repl_wake_owner(r, next->process, next->thread);
+    wake_next_owner(r, sequence);
     repl_self.depth--;
+}
+
+int64_t repl_turn_complete(repl_slot *slot) {
+    int error = slot->error;
+    int64_t result = slot->result;
+    repl_turn_done(slot);
+    if (error) errno = error;
+    return result;
 }
 
 /* Where the next payload byte goes: pieces filled in order; bytes beyond them are dropped. */
@@ -186,10 +248,7 @@ bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool check_resource, 
                          int count, int64_t *result) {
     repl_slot *slot = repl_turn(kind, resource, check_resource);
     if (!slot) return false;
-    int error = slot->error;
-    *result = slot->result;
     repl_turn_payload(slot, pieces, count);
-    repl_turn_done(slot);
-    if (error) errno = error;
+    *result = repl_turn_complete(slot);
     return true;
 }

@@ -230,10 +230,10 @@ struct thread_start {
 
 static void *thread_trampoline(void *raw) {
     struct thread_start start = *(struct thread_start *)raw;
-    free(raw);
     repl_self.thread = start.thread;
     repl_self.area = REPL_NO_AREA;
     repl_self.depth = 0;
+    free(raw);  /* once the thread has its identity: the allocator may take sequenced locks */
     if (!repl_replay_mode) atomic_fetch_add_explicit(&repl_region->threads_started, 1, memory_order_relaxed);
     return start.routine(start.argument);
 }
@@ -241,10 +241,15 @@ static void *thread_trampoline(void *raw) {
 REPL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*routine)(void *), void *argument) {
     ENSURE(pthread_create);
     if (repl_replaying()) {
-        repl_slot *slot = repl_turn(REPL_THREAD_CREATE, 0, false);
-        if (!slot) return repl_real.pthread_create(thread, attr, routine, argument);
+        /* Allocated before the turn, as at record, so that the allocator's own locking is
+         * sequenced the same way in both modes. */
         struct thread_start *start = malloc(sizeof *start);
         if (!start) return EAGAIN;
+        repl_slot *slot = repl_turn(REPL_THREAD_CREATE, 0, false);
+        if (!slot) {
+            free(start);
+            return repl_real.pthread_create(thread, attr, routine, argument);
+        }
         /* The new thread's logical id is this turn's sequence number, as at record. */
         *start = (struct thread_start){routine, argument, (uint32_t)atomic_load_explicit(&slot->sequence, memory_order_relaxed)};
         int result = repl_real.pthread_create(thread, attr, thread_trampoline, start);

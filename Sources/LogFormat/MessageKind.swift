@@ -83,6 +83,12 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
     public static let close = MessageKind(rawValue: 68)
     public static let dup = MessageKind(rawValue: 69)
     public static let epollCreate = MessageKind(rawValue: 70)
+    public static let bind = MessageKind(rawValue: 71)
+    public static let listen = MessageKind(rawValue: 72)
+    public static let getsockname = MessageKind(rawValue: 73)
+    public static let getpeername = MessageKind(rawValue: 74)
+    public static let setsockopt = MessageKind(rawValue: 75)
+    public static let getsockopt = MessageKind(rawValue: 76)
 
     // Processes and threads (80-111)
     public static let getpid = MessageKind(rawValue: 80)
@@ -108,7 +114,8 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
         48: "read", 49: "readv", 50: "pread", 51: "preadv", 52: "recv", 53: "recvfrom",
         54: "recvmsg", 55: "accept", 56: "connect", 57: "poll", 58: "select", 59: "epoll_wait",
         60: "write", 61: "writev", 62: "send", 63: "sendmsg", 64: "socket", 65: "socketpair",
-        66: "pipe", 67: "open", 68: "close", 69: "dup", 70: "epoll_create",
+        66: "pipe", 67: "open", 68: "close", 69: "dup", 70: "epoll_create", 71: "bind",
+        72: "listen", 73: "getsockname", 74: "getpeername", 75: "setsockopt", 76: "getsockopt",
         80: "getpid", 81: "getppid", 82: "gettid", 83: "thread_create", 84: "thread_start",
         85: "thread_exit", 86: "fork", 87: "process_start", 88: "exec", 89: "wait", 90: "exit",
     ]

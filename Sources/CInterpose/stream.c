@@ -1,0 +1,114 @@
+/*
+ * stdio streams: fopen, fopen64, fdopen, and stdin. glibc's stdio reads, writes and closes with
+ * direct system calls, so fread on /dev/urandom or fgets on a pipe would bypass the read
+ * wrapper, and fclose would free a descriptor number out of sequence. The streams the layer
+ * opens are therefore cookie streams whose functions are the wrappers: input from anything that
+ * is not a regular file is recorded, and the open and the close are sequenced. The stream keeps
+ * its descriptor number, so fileno() still answers.
+ *
+ * Not covered: freopen, tmpfile, popen, and streams glibc opens internally (its own files are
+ * configuration, the same at replay).
+ */
+#include "interpose.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define ENSURE(name)                                                                         \
+    do {                                                                                     \
+        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
+    } while (0)
+
+static int stream_fd(void *cookie) {
+    return (int)(intptr_t)cookie;
+}
+
+static ssize_t stream_read(void *cookie, char *buffer, size_t size) {
+    return read(stream_fd(cookie), buffer, size);
+}
+
+static ssize_t stream_write(void *cookie, const char *buffer, size_t size) {
+    return write(stream_fd(cookie), buffer, size);
+}
+
+static int stream_seek(void *cookie, off64_t *offset, int whence) {
+    off64_t result = lseek64(stream_fd(cookie), *offset, whence);
+    if (result < 0) return -1;
+    *offset = result;
+    return 0;
+}
+
+static int stream_close(void *cookie) {
+    return close(stream_fd(cookie));
+}
+
+/* A stream on fd whose input, output and close go through the wrappers. */
+static FILE *layer_stream(int fd, const char *mode) {
+    cookie_io_functions_t functions = {stream_read, stream_write, stream_seek, stream_close};
+    FILE *stream = fopencookie((void *)(intptr_t)fd, mode, functions);
+    /* glibc marks cookie streams with descriptor -2; the real number keeps fileno() working,
+     * and every operation still goes through the cookie functions. */
+    if (stream) stream->_fileno = fd;
+    return stream;
+}
+
+/* open(2) flags for an fopen mode; -1 for modes fopen itself should judge (or reject). */
+static int open_flags(const char *mode) {
+    int flags;
+    switch (mode[0]) {
+    case 'r': flags = O_RDONLY; break;
+    case 'w': flags = O_WRONLY | O_CREAT | O_TRUNC; break;
+    case 'a': flags = O_WRONLY | O_CREAT | O_APPEND; break;
+    default: return -1;
+    }
+    for (const char *c = mode + 1; *c; c++) {
+        switch (*c) {
+        case '+': flags = (flags & ~O_ACCMODE) | O_RDWR; break;
+        case 'x': flags |= O_EXCL; break;
+        case 'e': flags |= O_CLOEXEC; break;
+        case 'b': case 'm': break;
+        default: return -1;  /* ",ccs=": conversion streams are left to glibc */
+        }
+    }
+    return flags;
+}
+
+static bool layer_present(void) {
+    return repl_region != NULL && repl_self.depth == 0;
+}
+
+/* The open is the sequenced open wrapper; the stream is a layer stream. */
+static FILE *open_stream(const char *path, const char *mode) {
+    int fd = open(path, open_flags(mode), 0666);
+    if (fd < 0) return NULL;
+    FILE *stream = layer_stream(fd, mode);
+    if (!stream) close(fd);
+    return stream;
+}
+
+REPL_EXPORT FILE *fopen(const char *path, const char *mode) {
+    ENSURE(fopen);
+    if (!layer_present() || open_flags(mode) < 0) return repl_real.fopen(path, mode);
+    return open_stream(path, mode);
+}
+
+REPL_EXPORT FILE *fopen64(const char *path, const char *mode) {
+    ENSURE(fopen64);
+    if (!layer_present() || open_flags(mode) < 0) return repl_real.fopen64(path, mode);
+    return open_stream(path, mode);
+}
+
+/* Regular files keep glibc's stream; their content is the same at replay. */
+REPL_EXPORT FILE *fdopen(int fd, const char *mode) {
+    ENSURE(fdopen);
+    if (!layer_present() || open_flags(mode) < 0 || !repl_fd_is_recorded(fd)) return repl_real.fdopen(fd, mode);
+    return layer_stream(fd, mode);
+}
+
+void repl_adopt_stdin(void) {
+    if (!repl_fd_is_recorded(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFL) < 0) return;
+    FILE *stream = layer_stream(STDIN_FILENO, "r");
+    if (stream) stdin = stream;
+}
