@@ -123,12 +123,15 @@ struct ReplPlay: ParsableCommand {
         launcher.inheritedOutputs = Self.inheritedOutputs()
         let root = try launcher.launch()
         let result = supervise(root: root, region: region, feeder: feeder)
-        if case .exited = result, follow {
-            // The program may finish before the END record reaches a follower (a copy is
-            // refreshed after the primary wrote it): wait for it, or for --promote-after.
+        if case .exited = result {
+            // The program may finish before the feeder has read the END record after its last
+            // message (or, following, before that record reaches a refreshed copy): wait for it,
+            // or for --promote-after. Offline, only while the feeder is not stuck on messages the
+            // program left unreplayed.
             while !feeder.isDone {
-                if let promoteAfter, Self.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
-                usleep(5000)
+                if follow, let promoteAfter, Self.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
+                if !follow && feeder.lastFed != repl_replayed(region.base) { break }
+                usleep(1000)
             }
         }
         feeder.stop()
