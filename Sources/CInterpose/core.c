@@ -136,11 +136,13 @@ static uint64_t take_number(void) {
     return sequence;
 }
 
-/* Gives a thread the layer did not see created its logical id: the number of its thread_start. */
+/* Gives a thread the layer did not see created its logical id: the number of its thread_start,
+ * whose resource is the thread's handle (its address is the same at replay, where the thread
+ * finds its message by it). */
 static void adopt_thread(void) {
     uint64_t sequence = take_number();
     repl_self.thread = (uint32_t)sequence;
-    repl_publish(sequence, REPL_THREAD_START, (uint64_t)syscall(SYS_gettid), 0, 0, NULL, 0);
+    repl_publish(sequence, REPL_THREAD_START, (uint64_t)pthread_self(), 0, 0, NULL, 0);
 }
 
 uint64_t repl_take(void) {

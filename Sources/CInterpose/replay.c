@@ -79,11 +79,14 @@ static void wake_next_owner(repl_shared *r, uint64_t sequence) {
         repl_wake_owner(r, next->process, next->thread);
 }
 
-/* A thread the layer did not see created (see REPL_UNKNOWN_THREAD) takes the next thread_start
- * of its process as its identity. Such threads are rare and have no waiter entry yet, so they
- * poll; of two that arrive together, the one whose claim completes the turn wins. */
+/* A thread the layer did not see created (see REPL_UNKNOWN_THREAD) takes as its identity the
+ * thread_start of its process that carries its handle. Such threads are rare and have no waiter
+ * entry yet, so they poll; the claim is the compare-and-swap that completes the turn. A
+ * thread_start that waits for a handle nobody has, for two seconds, is a divergence. */
 static void adopt_thread(repl_shared *r) {
     repl_slot *ring = repl_ring(r);
+    uint64_t handle = (uint64_t)pthread_self(), waiting_on = 0;
+    unsigned rounds_on_other = 0;
     for (unsigned round = 0;; round++) {
         if (atomic_load_explicit(&r->diverged, memory_order_acquire)) stop_here();
         if (atomic_load_explicit(&r->promoted, memory_order_acquire)) return;
@@ -92,14 +95,20 @@ static void adopt_thread(repl_shared *r) {
         if (atomic_load_explicit(&slot->sequence, memory_order_acquire) == done + 1 &&
             slot->kind == REPL_THREAD_START && slot->process == repl_process) {
             uint32_t thread = slot->thread;
-            /* The slot cannot be refilled before its turn completes, which is our claim. */
-            if (atomic_compare_exchange_strong_explicit(&r->next_sequence, &done, done + 1, memory_order_acq_rel,
+            uint64_t resource = slot->resource;
+            /* The slot cannot be refilled before its turn completes, which is the claim. */
+            if (resource == handle &&
+                atomic_compare_exchange_strong_explicit(&r->next_sequence, &done, done + 1, memory_order_acq_rel,
                                                         memory_order_acquire)) {
                 repl_self.thread = thread;
                 wake_next_owner(r, done + 1);
                 return;
             }
-            continue;
+            if (resource != handle) {
+                rounds_on_other = waiting_on == done + 1 ? rounds_on_other + 1 : 0;
+                waiting_on = done + 1;
+                if (rounds_on_other > 10000) diverge(slot, done + 1, REPL_THREAD_START, handle);
+            }
         }
         if (round < 4096) {
             __builtin_ia32_pause();

@@ -5,7 +5,7 @@ import LogFormat
 import Testing
 
 /// Real programs, recorded: their output is byte-identical to a native run's, and their logs
-/// verify. pigz, pbzip2 and redis come from the distribution (.ci/run installs them).
+/// verify. pigz, pbzip2, sqlite3 and redis come from the distribution (.ci/run installs them).
 @Suite(.serialized) struct RealProgramTests {
     /// 32 MB of text, the same every time (compressible, but not trivially).
     static let input: String = {
@@ -96,6 +96,25 @@ import Testing
         #expect(native == recorded)
         #expect(withExtendedLifetime(dir) { LogSummary.scan(directory: .init(log)).problem } == nil)
         #expect(try Self.replay(log, in: dir) == native, "pbzip2 replayed to other bytes")
+    }
+
+    /// sqlite3 reads its script from a pipe with stdio and answers with random numbers and the
+    /// clock; the replay, whose stdin is /dev/null, prints the same answers.
+    @Test func sqlite3ReplaysItsAnswersWithoutItsInput() throws {
+        let sqlite = try Self.tool("sqlite3")
+        _ = Recording.layer
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let script = "create table t(x);\\ninsert into t select random() from generate_series(1, 1000);\\n"
+            + "select count(*), sum(x %% 1000000), strftime('%%f', 'now'), hex(randomblob(16)) from t;\\n"
+        let recorded = try Recording.run("/bin/sh", ["-c", "printf \"\(script)\" | '\(Recording.replrec)' -q --log-dir '\(log)' -- '\(sqlite)' :memory:"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stdout.hasPrefix("1000|"), "\(recorded.stdout)")
+        let again = try Recording.run("/bin/sh", ["-c", "printf \"\(script)\" | '\(sqlite)' :memory:"])
+        #expect(again.stdout != recorded.stdout, "two runs gave the same random answers")
+        for _ in 1...3 {
+            #expect(try Self.replay(log, in: dir) == Data(recorded.stdout.utf8))
+        }
     }
 
     /// redis-server under redis-benchmark, recorded, then replayed on the same host (its port is
