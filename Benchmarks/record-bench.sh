@@ -49,6 +49,27 @@ row "mutex 2 threads x 10M lock/unlock" "$work/mutex_bench" 2 10000000
 row "pigz -p 2, 64 MB" pigz -p 2 -c "$work/input"
 row "pipe ping-pong, 100k rounds" "$work/pipe_pingpong" 100000
 
+# A server: redis-benchmark's throughput against redis-server natively and recorded, then the
+# recorded run replayed (replay time includes the server's start-up and shutdown).
+if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null; then
+    port=$((20000 + $$ % 20000))
+    redis_rps() {  # COMMAND...: starts the server, prints the requests/s of SET and GET
+        "$@" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" > /dev/null 2>&1 &
+        for _ in $(seq 100); do redis-cli -p "$port" ping > /dev/null 2>&1 && break; sleep 0.05; done
+        redis-benchmark -p "$port" -n 100000 -c 10 -t set,get -q --csv | awk -F'"' 'NR > 1 {printf "%s %s  ", $2, $4}'
+        redis-cli -p "$port" shutdown nosave > /dev/null 2>&1 || true
+        wait
+    }
+    rm -rf "$work/redis-log"
+    echo
+    echo "redis-server, redis-benchmark -n 100000 -c 10 -t set,get (requests/s):"
+    echo "  native:   $(redis_rps redis-server)"
+    echo "  recorded: $(redis_rps "$bin/replrec" -q --log-dir "$work/redis-log" -- redis-server)"
+    messages=$("$bin/logtool" stat --json "$work/redis-log" | sed 's/.*"messages":\([0-9]*\).*/\1/')
+    replayed=$(best "$bin/replplay" -q "$work/redis-log")
+    awk -v m="$messages" -v d="$replayed" 'BEGIN { printf "  replayed: %d messages in %.3f s, %.1f M messages/s\n", m, d/1e9, m/(d/1e9)/1e6 }'
+fi
+
 # Follow lag: a backup replays the log of a steady program while it is recorded, on the same
 # machine and directory; replplay reports the time from each frame's writing to its delivery.
 "$bin/replplay" --follow "$work/follow" > /dev/null 2> "$work/follow.err" &
