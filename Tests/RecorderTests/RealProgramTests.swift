@@ -161,4 +161,46 @@ import Testing
         #expect(original.count > 10_000)
         #expect(replayed == original, "the replayed server saved another dataset")
     }
+
+    /// A redis hot standby on the primary's host: the backup follows the log, the primary
+    /// (recorder and server) is killed with SIGKILL under load, and the backup goes live on the
+    /// same port with every key the primary had, and takes new writes.
+    @Test func aRedisBackupGoesLiveWithThePrimarysData() throws {
+        let server = try Self.tool("redis-server"), cli = try Self.tool("redis-cli"), benchmark = try Self.tool("redis-benchmark")
+        _ = Recording.layer
+        let dir = TemporaryDirectory()
+        let port = String(20000 + Int(getpid()) % 20000 + 7)
+        let script = """
+            cd '\(dir.path)'
+            '\(ReplayTests.replplay)' --follow --promote-after 1 log > backup.out 2> backup.err &
+            backup=$!
+            sleep 0.3
+            '\(Recording.replrec)' -q --log-dir log -- '\(server)' --port \(port) --bind 127.0.0.1 --save '' --appendonly no --dir . > primary.out 2>&1 &
+            primary=$!
+            for i in $(seq 100); do '\(cli)' -p \(port) ping > /dev/null 2>&1 && break; sleep 0.05; done
+            '\(benchmark)' -p \(port) -n 20000 -c 10 -r 1000 -t set,incr -q > /dev/null
+            '\(cli)' -p \(port) set state before-kill
+            '\(cli)' -p \(port) dbsize
+            sleep 0.3  # longer than the writer's flush deadline: everything the clients saw is logged
+            pkill -9 -P $primary; kill -9 $primary
+            wait $primary 2>/dev/null
+            for i in $(seq 100); do grep -q promoted backup.err && break; sleep 0.05; done
+            for i in $(seq 100); do '\(cli)' -p \(port) ping > /dev/null 2>&1 && break; sleep 0.05; done
+            '\(cli)' -p \(port) get state
+            '\(cli)' -p \(port) dbsize
+            '\(cli)' -p \(port) incr after-promotion
+            '\(cli)' -p \(port) shutdown nosave
+            wait $backup
+            echo "backup exit $?"
+            """
+        let result = try runProgram("/bin/bash", ["-c", script])
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let errors = (try? String(contentsOfFile: dir.appending("backup.err"), encoding: .utf8)) ?? ""
+        try #require(lines.count >= 3, "\(result.stdout) \(result.stderr) \(errors)")
+        #expect(lines[0] == "OK")
+        let keys = lines[1]
+        #expect(Int(keys) ?? 0 > 1000, "the primary held \(keys) keys")
+        #expect(Array(lines.dropFirst(2)) == ["before-kill", keys, "1", "backup exit 0"], "\(result.stdout) \(errors)")
+        #expect(errors.contains("promoted"), "\(errors)")
+    }
 }
