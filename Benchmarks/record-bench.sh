@@ -65,6 +65,7 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
     echo "redis-server, redis-benchmark -n 100000 -c 10 -t set,get (requests/s):"
     echo "  native:   $(redis_rps redis-server)"
     echo "  recorded: $(redis_rps "$bin/replrec" -q --log-dir "$work/redis-log" -- redis-server)"
+    echo "  recorded, --no-output-commit: $(redis_rps "$bin/replrec" -q --force --no-output-commit --log-dir "$work/redis-plain" -- redis-server)"
     messages=$("$bin/logtool" stat --json "$work/redis-log" | sed 's/.*"messages":\([0-9]*\).*/\1/')
     replayed=$(best "$bin/replplay" -q "$work/redis-log")
     awk -v m="$messages" -v d="$replayed" 'BEGIN { printf "  replayed: %d messages in %.3f s, %.1f M messages/s\n", m, d/1e9, m/(d/1e9)/1e6 }'

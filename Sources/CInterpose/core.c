@@ -111,6 +111,49 @@ static void check_recorder(void) {
         repl_fail_stop("the recorder is gone");
 }
 
+/* How far this thread's outputs are covered: what was committed for its last socket write,
+ * extended by its own writes' messages when nothing else was numbered in between (a server that
+ * answers several clients in a row waits once). */
+static REPL_TLS uint64_t output_mark;
+
+void repl_note_output(void) {
+    if (atomic_load_explicit(&repl_region->next_sequence, memory_order_relaxed) == output_mark + 1) output_mark++;
+}
+
+void repl_commit_output(int fd) {
+    repl_shared *r = repl_region;
+    if (!r->output_commit) return;
+    uint64_t upto = atomic_load_explicit(&r->next_sequence, memory_order_acquire);
+    if (upto <= output_mark || atomic_load_explicit(&r->committed, memory_order_acquire) >= upto) return;
+    struct stat info;
+    if (syscall(SYS_fstat, fd, &info) != 0 || !S_ISSOCK(info.st_mode)) return;
+    int saved_errno = errno;
+    uint64_t wanted = atomic_load_explicit(&r->commit_wanted, memory_order_relaxed);
+    while (wanted < upto && !atomic_compare_exchange_weak_explicit(&r->commit_wanted, &wanted, upto, memory_order_release,
+                                                                   memory_order_relaxed)) {
+    }
+    repl_wake_recorder(r);
+    for (unsigned spin = 0; spin < 2048; spin++) {  /* a frame write takes some microseconds */
+        if (atomic_load_explicit(&r->committed, memory_order_acquire) >= upto) goto done;
+        __builtin_ia32_pause();
+    }
+    atomic_fetch_add_explicit(&r->commit_waiters, 1, memory_order_acq_rel);
+    for (unsigned round = 0;; round++) {
+        uint32_t word = atomic_load_explicit(&r->commit_word, memory_order_acquire);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(&r->committed, memory_order_acquire) >= upto) break;
+        struct timespec timeout = {0, 2 * 1000 * 1000};
+        syscall(SYS_futex, &r->commit_word, FUTEX_WAIT, word, &timeout, NULL, 0);
+        if ((round & 63) == 63) check_recorder();
+        /* About two seconds: a number whose process died before publishing it never arrives. */
+        if (round > 1000) break;
+    }
+    atomic_fetch_sub_explicit(&r->commit_waiters, 1, memory_order_acq_rel);
+done:
+    output_mark = upto;
+    errno = saved_errno;
+}
+
 /* Waiting is the slow path (the ring or a payload area is full): spin, yield, then sleep. */
 static void backoff(unsigned *round) {
     unsigned r = (*round)++;

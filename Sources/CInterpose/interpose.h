@@ -223,6 +223,14 @@ REPL_HIDDEN void repl_record(uint16_t kind, uint64_t resource, int64_t result, i
 REPL_HIDDEN void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t result, int error,
                                     const struct repl_piece *pieces, int count);
 
+/* Output commit (record): before a write to a socket, waits until every message numbered so
+ * far is in the log file, so that a backup that goes live knows all that the program's clients
+ * were told. Only sockets: they are how a server answers the world. */
+REPL_HIDDEN void repl_commit_output(int fd);
+/* After a write's message: lets this thread's next socket write skip the wait when only its own
+ * writes were numbered since its last commit. */
+REPL_HIDDEN void repl_note_output(void);
+
 /* Release-like calls: take the number first, publish after the effect. */
 REPL_HIDDEN uint64_t repl_take(void);
 REPL_HIDDEN void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result,
@@ -266,6 +274,8 @@ REPL_HIDDEN int64_t repl_turn_complete(repl_slot *slot);
 /* Sockets (net.c): forgets what replay noted about a descriptor being closed; binds and listens
  * for real on the sockets the primary had bound, when the backup goes live. */
 REPL_HIDDEN void repl_forget_socket(int fd);
+/* Whether fd holds a stand-in for one of the primary's connections (replay). */
+REPL_HIDDEN bool repl_is_stand_in(int fd);
 REPL_HIDDEN void repl_sockets_go_live(void);
 
 /* Whether fd is one of the outputs replplay inherited (its stdout and stderr): writes to those

@@ -240,11 +240,18 @@ REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
 /* ---- writes: numbered (no payload: the program regenerates the bytes at replay) ---------- */
 
 #define RECORD_WRITE(kind, fd, result)                                                       \
-    if (repl_active() && repl_fd_is_recorded(fd))                                            \
-        repl_record(kind, (uint64_t)(fd), result, result < 0 ? errno : 0, NULL, 0)
+    if (repl_active() && repl_fd_is_recorded(fd)) {                                          \
+        repl_record(kind, (uint64_t)(fd), result, result < 0 ? errno : 0, NULL, 0);         \
+        repl_note_output();                                                                  \
+    }
 
-/* At replay: the turn; the real write only on an inherited output; the recorded result. */
-#define REPLAY_WRITE(kind, fd, real_write)                                                   \
+/* Output commit, before the real write at record (see repl_commit_output). */
+#define COMMIT_OUTPUT(fd)                                                                    \
+    if (repl_active()) repl_commit_output(fd)
+
+/* At replay: the turn; the real write only on an inherited output; the recorded result. Once
+ * live, an answer to a connection that was the primary's is dropped: its client is gone. */
+#define REPLAY_WRITE(kind, fd, real_write, length)                                           \
     if (repl_replaying() && repl_fd_is_recorded(fd)) {                                       \
         repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                             \
         if (slot) {                                                                          \
@@ -255,11 +262,19 @@ REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
             if (error) errno = error;                                                        \
             return outcome;                                                                  \
         }                                                                                    \
+        if (repl_is_stand_in(fd)) return (ssize_t)(length);                                  \
     }
+
+static size_t vector_length(const struct iovec *iov, size_t count) {
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) total += iov[i].iov_len;
+    return total;
+}
 
 REPL_EXPORT ssize_t write(int fd, const void *buffer, size_t length) {
     ENSURE(write);
-    REPLAY_WRITE(REPL_WRITE, fd, repl_real.write(fd, buffer, length));
+    REPLAY_WRITE(REPL_WRITE, fd, repl_real.write(fd, buffer, length), length);
+    COMMIT_OUTPUT(fd);
     ssize_t result = repl_real.write(fd, buffer, length);
     RECORD_WRITE(REPL_WRITE, fd, result);
     return result;
@@ -267,7 +282,8 @@ REPL_EXPORT ssize_t write(int fd, const void *buffer, size_t length) {
 
 REPL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
     ENSURE(writev);
-    REPLAY_WRITE(REPL_WRITEV, fd, repl_real.writev(fd, iov, count));
+    REPLAY_WRITE(REPL_WRITEV, fd, repl_real.writev(fd, iov, count), vector_length(iov, (size_t)count));
+    COMMIT_OUTPUT(fd);
     ssize_t result = repl_real.writev(fd, iov, count);
     RECORD_WRITE(REPL_WRITEV, fd, result);
     return result;
@@ -275,7 +291,8 @@ REPL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
 
 REPL_EXPORT ssize_t send(int fd, const void *buffer, size_t length, int flags) {
     ENSURE(send);
-    REPLAY_WRITE(REPL_SEND, fd, repl_real.send(fd, buffer, length, flags));
+    REPLAY_WRITE(REPL_SEND, fd, repl_real.send(fd, buffer, length, flags), length);
+    COMMIT_OUTPUT(fd);
     ssize_t result = repl_real.send(fd, buffer, length, flags);
     RECORD_WRITE(REPL_SEND, fd, result);
     return result;
@@ -283,7 +300,8 @@ REPL_EXPORT ssize_t send(int fd, const void *buffer, size_t length, int flags) {
 
 REPL_EXPORT ssize_t sendto(int fd, const void *buffer, size_t length, int flags, const struct sockaddr *to, socklen_t to_length) {
     ENSURE(sendto);
-    REPLAY_WRITE(REPL_SEND, fd, repl_real.sendto(fd, buffer, length, flags, to, to_length));
+    REPLAY_WRITE(REPL_SEND, fd, repl_real.sendto(fd, buffer, length, flags, to, to_length), length);
+    COMMIT_OUTPUT(fd);
     ssize_t result = repl_real.sendto(fd, buffer, length, flags, to, to_length);
     RECORD_WRITE(REPL_SEND, fd, result);
     return result;
@@ -291,7 +309,8 @@ REPL_EXPORT ssize_t sendto(int fd, const void *buffer, size_t length, int flags,
 
 REPL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *message, int flags) {
     ENSURE(sendmsg);
-    REPLAY_WRITE(REPL_SENDMSG, fd, repl_real.sendmsg(fd, message, flags));
+    REPLAY_WRITE(REPL_SENDMSG, fd, repl_real.sendmsg(fd, message, flags), vector_length(message->msg_iov, message->msg_iovlen));
+    COMMIT_OUTPUT(fd);
     ssize_t result = repl_real.sendmsg(fd, message, flags);
     RECORD_WRITE(REPL_SENDMSG, fd, result);
     return result;

@@ -7,7 +7,7 @@
  * Replay: the network belongs to the primary. Accepted connections are stand-ins at their
  * recorded numbers: one end of a socket pair whose other end is already closed, so the program
  * can poll it and set options on it, and once live reads end-of-file from it (the primary's
- * clients reconnect). bind and listen are only noted, so a backup can run on its primary's own
+ * clients reconnect); what it writes to one once live is dropped (io.c), not a SIGPIPE. bind and listen are only noted, so a backup can run on its primary's own
  * host; at promotion the noted sockets are bound and listen for real (repl_sockets_go_live).
  * setsockopt is applied (it shapes the socket that goes live) but answers as recorded; names and
  * getsockopt answer from the log.
@@ -53,9 +53,24 @@ static struct noted_socket *noted_socket(int fd, bool create) {
     return free_entry;
 }
 
+/* Descriptors that hold stand-ins for the primary's connections. */
+#define STAND_IN_LIMIT 65536
+static uint64_t stand_ins[STAND_IN_LIMIT / 64];
+
+static void mark_stand_in(int fd, bool is_stand_in) {
+    if (fd < 0 || fd >= STAND_IN_LIMIT) return;
+    if (is_stand_in) stand_ins[fd / 64] |= 1ull << (fd % 64);
+    else stand_ins[fd / 64] &= ~(1ull << (fd % 64));
+}
+
+bool repl_is_stand_in(int fd) {
+    return fd >= 0 && fd < STAND_IN_LIMIT && (stand_ins[fd / 64] >> (fd % 64)) & 1;
+}
+
 void repl_forget_socket(int fd) {
     struct noted_socket *entry = noted_socket(fd, false);
     if (entry) entry->fd = -1;
+    mark_stand_in(fd, false);
 }
 
 static void report_live_failure(const char *call, int fd) {
@@ -99,6 +114,7 @@ static void place_stand_in(int fd, int flags) {
         fcntl(fd, F_SETFD, 0);
     }
     if (flags & SOCK_NONBLOCK) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    mark_stand_in(fd, true);
 }
 
 static bool replay_accept(int fd, struct sockaddr *address, socklen_t *address_length, int flags, int *result) {

@@ -15,6 +15,10 @@ public final class LogWriter {
     /// The sequence number the next message must carry.
     public private(set) var nextSequence: UInt64 = 1
 
+    /// The last sequence number whose message is in the segment file (0: none yet); the
+    /// messages after it wait in the pending frame.
+    public var writtenThrough: UInt64 { frameMessages > 0 ? frameFirstSequence - 1 : nextSequence - 1 }
+
     private let recording: RecordingHeader
     private var file: FileDescriptor?
     private var segment: SegmentName

@@ -40,6 +40,10 @@ struct ReplRec: ParsableCommand {
     @Option(help: "When to force the log to disk: none, interval (every 100 ms) or always.")
     var sync = "interval"
 
+    @Flag(name: .customLong("output-commit"), inversion: .prefixedNo,
+          help: "Hold each write to a socket until everything the program did before it is in the log file, so a backup that goes live knows all that clients were told.")
+    var outputCommit = true
+
     @Flag(name: .shortAndLong, help: "No summary line.")
     var quiet = false
 
@@ -80,6 +84,7 @@ struct ReplRec: ParsableCommand {
         let directory = FilePath(logDirectory)
         if force { try removeLog(directory) }
         let region = try SharedRegion()
+        region.base.pointee.output_commit = outputCommit ? 1 : 0
         let recording = RecordingHeader(
             arguments: command, environment: programEnvironment, workingDirectory: Self.workingDirectory(),
             userID: getuid(), hostName: Self.hostName(), startTime: Self.realtimeNanoseconds(),

@@ -53,6 +53,7 @@ final class RingDrainer: @unchecked Sendable {
         let ring = repl_ring(shared)!
         let mask = UInt64(REPL_RING_SLOTS - 1)
         var drained = repl_drained(shared)
+        var committed: UInt64 = 0
         var idleRounds = 0
         var stalledSince: UInt64 = 0
         while true {
@@ -62,6 +63,7 @@ final class RingDrainer: @unchecked Sendable {
                 try copy(slot, sequence: next)
                 drained = next
                 if drained & 1023 == 0 { repl_set_drained(shared, drained) }
+                if drained & 63 == 0 { try commit(upTo: drained, committed: &committed) }
                 idleRounds = 0
                 stalledSince = 0
                 continue
@@ -69,6 +71,7 @@ final class RingDrainer: @unchecked Sendable {
             // Nothing to copy: free the slots, let followers see what we have, then wait.
             repl_set_drained(shared, drained)
             try writer.flushIfDue()
+            try commit(upTo: drained, committed: &committed)
             if stopRequested.load(ordering: .acquiring) {
                 let taken = repl_next_sequence(shared)
                 if taken == drained { return }
@@ -82,12 +85,25 @@ final class RingDrainer: @unchecked Sendable {
                 }
             }
             // Spin briefly, then sleep 50 µs, doubling up to 1.6 ms: a quiet program costs the
-            // recorder about a thousand wake-ups a second, a busy one none.
+            // recorder about a thousand wake-ups a second, a busy one none. A thread that waits
+            // for a commit cuts the sleep short.
             idleRounds += 1
             if idleRounds < 64 { continue }
             let sleeps = min(idleRounds - 64, 5)
-            var pause = timespec(tv_sec: 0, tv_nsec: 50_000 << sleeps)
-            nanosleep(&pause, nil)
+            repl_recorder_sleep(shared, 50_000 << sleeps)  // a thread waiting for a commit wakes it
+        }
+    }
+
+    /// Output commit: writes the pending frame at once when a program thread waits to answer a
+    /// client until the messages before its answer are logged, and publishes how far the log
+    /// file goes.
+    private func commit(upTo drained: UInt64, committed: inout UInt64) throws {
+        let wanted = repl_commit_wanted(region.base)
+        if wanted > writer.writtenThrough && wanted <= drained { try writer.flush() }
+        let written = writer.writtenThrough
+        if written != committed {
+            committed = written
+            repl_set_committed(region.base, written)
         }
     }
 

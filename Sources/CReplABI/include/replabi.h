@@ -30,10 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REPL_ABI_MAGIC 0x52504C52u /* "RLPR" */
-#define REPL_ABI_VERSION 1u
+#define REPL_ABI_VERSION 2u
 
 #define REPL_RING_SLOTS (1u << 16)
 #define REPL_PAYLOAD_AREAS 1024u
@@ -100,15 +101,26 @@ typedef struct repl_shared {
     uint32_t mode;        /* REPL_MODE_RECORD or REPL_MODE_REPLAY */
     _Atomic uint32_t diverged; /* replay: set once, with `divergence` filled, by the thread that saw it */
     _Atomic uint32_t promoted; /* replay: set by the replayer to go live (calls run for real) */
-    uint32_t reserved;
+    uint32_t output_commit; /* record: hold socket writes until what came before is logged */
     uint64_t stop_at; /* replay: the thread about to execute this sequence number stops (0: none) */
     uint8_t pad0[8];
     /* Record: last sequence number taken (0: none yet). Replay: last sequence number completed. */
     _Atomic uint64_t next_sequence;
-    uint8_t pad1[56];
+    /* Record: the highest sequence number a thread about to write to a socket waits to see
+     * logged (output commit). */
+    _Atomic uint64_t commit_wanted;
+    uint8_t pad1[48];
     /* Record: last sequence number the recorder consumed. Replay: last one the replayer filled. */
     _Atomic uint64_t drained;
-    uint8_t pad2[56];
+    /* Record: last sequence number written to the log file. */
+    _Atomic uint64_t committed;
+    /* Record, output commit: threads waiting for `committed` sleep on commit_word; the recorder
+     * sleeps on recorder_word when it has nothing to do. */
+    _Atomic uint32_t commit_waiters;
+    _Atomic uint32_t commit_word;
+    _Atomic uint32_t recorder_sleeping;
+    _Atomic uint32_t recorder_word;
+    uint8_t pad2[32];
     _Atomic uint32_t area_lock; /* guards the free list of payload areas (repl_free_areas) */
     uint32_t areas_used;        /* areas ever handed out */
     uint32_t free_count;
@@ -187,6 +199,40 @@ static inline uint64_t repl_next_sequence(repl_shared *shared) {
 
 static inline uint64_t repl_drained(repl_shared *shared) {
     return atomic_load_explicit(&shared->drained, memory_order_acquire);
+}
+
+/* Output commit: a thread about to write to a socket raises commit_wanted and wakes the
+ * recorder; the recorder writes its pending frame, publishes `committed` and wakes the waiters. */
+static inline uint64_t repl_commit_wanted(repl_shared *shared) {
+    return atomic_load_explicit(&shared->commit_wanted, memory_order_acquire);
+}
+
+static inline void repl_set_committed(repl_shared *shared, uint64_t sequence) {
+    atomic_store_explicit(&shared->committed, sequence, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);  /* pairs with the waiter's count, then its check */
+    if (atomic_load_explicit(&shared->commit_waiters, memory_order_acquire) == 0) return;
+    atomic_fetch_add_explicit(&shared->commit_word, 1, memory_order_release);
+    syscall(SYS_futex, &shared->commit_word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* The recorder, idle: sleeps up to `nanoseconds`, or until a thread wants a commit. */
+static inline void repl_recorder_sleep(repl_shared *shared, long nanoseconds) {
+    uint32_t word = atomic_load_explicit(&shared->recorder_word, memory_order_acquire);
+    atomic_store_explicit(&shared->recorder_sleeping, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&shared->commit_wanted, memory_order_acquire) <=
+        atomic_load_explicit(&shared->committed, memory_order_acquire)) {
+        struct timespec timeout = {0, nanoseconds};
+        syscall(SYS_futex, &shared->recorder_word, FUTEX_WAIT, word, &timeout, NULL, 0);
+    }
+    atomic_store_explicit(&shared->recorder_sleeping, 0, memory_order_relaxed);
+}
+
+static inline void repl_wake_recorder(repl_shared *shared) {
+    atomic_thread_fence(memory_order_seq_cst);  /* pairs with the recorder's flag, then its check */
+    if (!atomic_load_explicit(&shared->recorder_sleeping, memory_order_acquire)) return;
+    atomic_fetch_add_explicit(&shared->recorder_word, 1, memory_order_release);
+    syscall(SYS_futex, &shared->recorder_word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 /* Frees the slots up to `sequence`: their content has been copied out. */
