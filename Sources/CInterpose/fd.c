@@ -4,10 +4,11 @@
  * recorded order in each process, every descriptor gets the number it had on the primary, and
  * the calls that name descriptors (reads, accepts, polls) find them.
  *
- * Acquire-like: the real call, then the number, with the result. At replay: the turn, then the
- * real call; a new descriptor is then moved to the number it had on the primary. Two threads
- * that create descriptors at the same moment may number their calls in the other order than the
- * kernel handed out the descriptors, so the lowest free number alone does not always match.
+ * Creating is acquire-like: the real call, then the number, with the result. Closing is
+ * release-like: the number, then the close. At replay: the turn, then the real call; a new
+ * descriptor is then moved to the number it had on the primary: two threads that create
+ * descriptors at the same moment may number their calls in the other order than the kernel
+ * handed out the descriptors, so the lowest free number alone does not always match.
  */
 #include "interpose.h"
 
@@ -139,10 +140,26 @@ REPL_EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
     CREATES_ONE(REPL_OPEN, 1, repl_real.openat64(dirfd, path, flags, mode));
 }
 
+/* Release-like: the number is taken before the descriptor is freed, so a create in another
+ * thread that gets the freed number is numbered after the close, and replays after it. */
 REPL_EXPORT int close(int fd) {
     ENSURE(close);
-    if (repl_replaying()) repl_forget_socket(fd);
-    SEQUENCED(REPL_CLOSE, fd, repl_real.close(fd), NULL, 0);
+    if (repl_replaying()) {
+        repl_forget_socket(fd);
+        repl_slot *slot = repl_turn(REPL_CLOSE, 0, false);
+        int result = repl_real.close(fd);
+        if (slot) repl_turn_done(slot);
+        return result;
+    }
+    if (!repl_active()) return repl_real.close(fd);
+    repl_self.depth++;
+    uint64_t sequence = repl_take();
+    int result = repl_real.close(fd);
+    int error = result ? errno : 0;
+    repl_publish(sequence, REPL_CLOSE, (uint64_t)fd, result, error, NULL, 0);
+    repl_self.depth--;
+    if (error) errno = error;
+    return result;
 }
 
 REPL_EXPORT int dup(int fd) {

@@ -41,6 +41,8 @@ import Testing
              kinds: [.open, .read, .close, .pipe, .fork, .wait], processes: 2, minimumThreads: 2),
         Case(name: "hidden_threads", exitStatus: 0, stableLines: [],
              kinds: [.threadStart, .mutexLock, .barrierWait, .threadJoin], processes: 1, minimumThreads: 4),
+        Case(name: "fd_churn", exitStatus: 0, stableLines: ["wrong reads 0 "],
+             kinds: [.open, .close, .threadCreate, .threadJoin], processes: 1, minimumThreads: 5),
     ]
 
     @Test(arguments: cases)
