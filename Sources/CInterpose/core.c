@@ -61,7 +61,7 @@ static void resolve_all(void) {
     RESOLVE(fork); RESOLVE(execve); RESOLVE(execveat); RESOLVE(fexecve);
     RESOLVE(wait); RESOLVE(waitpid); RESOLVE(wait4); RESOLVE(waitid);
     RESOLVE(exit); RESOLVE(_exit); RESOLVE(posix_spawn); RESOLVE(posix_spawnp);
-    RESOLVE(fopen); RESOLVE(fopen64); RESOLVE(fdopen);
+    RESOLVE(sigaction); RESOLVE(fopen); RESOLVE(fopen64); RESOLVE(fdopen);
 }
 
 static void attach(void);
@@ -307,7 +307,7 @@ void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t result, int er
     int saved_errno = errno;  /* the program sees the errno of its call, not of our waiting */
     repl_self.depth++;
     repl_publish(repl_take(), kind, resource, result, error, pieces, count);
-    repl_self.depth--;
+    repl_leave();
     errno = saved_errno;
 }
 
@@ -345,7 +345,7 @@ static void fork_parent(void) {
     if (!repl_fork_sequence || repl_in_fork_wrapper) return;  /* the wrapper publishes the pid */
     repl_self.depth++;
     repl_publish(repl_fork_sequence, REPL_FORK, 0, 0, 0, NULL, 0);
-    repl_self.depth--;
+    repl_leave();
     repl_fork_sequence = 0;
 }
 

@@ -157,7 +157,7 @@ REPL_EXPORT int close(int fd) {
     int result = repl_real.close(fd);
     int error = result ? errno : 0;
     repl_publish(sequence, REPL_CLOSE, (uint64_t)fd, result, error, NULL, 0);
-    repl_self.depth--;
+    repl_leave();
     if (error) errno = error;
     return result;
 }

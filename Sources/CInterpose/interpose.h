@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,7 +69,7 @@ enum repl_kind {
     REPL_GETPEERNAME = 74, REPL_SETSOCKOPT = 75, REPL_GETSOCKOPT = 76,
     REPL_GETPID = 80, REPL_GETPPID = 81, REPL_GETTID = 82, REPL_THREAD_CREATE = 83,
     REPL_THREAD_START = 84, REPL_THREAD_EXIT = 85, REPL_FORK = 86, REPL_PROCESS_START = 87,
-    REPL_EXEC = 88, REPL_WAIT = 89, REPL_EXIT = 90,
+    REPL_EXEC = 88, REPL_WAIT = 89, REPL_EXIT = 90, REPL_SIGNAL = 91,
 };
 
 /* The real functions, resolved once. */
@@ -163,6 +164,8 @@ struct repl_real_table {
     int (*posix_spawn)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]);
     int (*posix_spawnp)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]);
 
+    int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+
     FILE *(*fopen)(const char *, const char *);
     FILE *(*fopen64)(const char *, const char *);
     FILE *(*fdopen)(int, const char *);
@@ -204,6 +207,17 @@ REPL_HIDDEN extern uintptr_t repl_allocator_start, repl_allocator_end;
 /* Whether the wrapper this is inlined into was called from the allocator's code. */
 #define REPL_FROM_ALLOCATOR()                                                                \
     ((uintptr_t)__builtin_return_address(0) - repl_allocator_start < repl_allocator_end - repl_allocator_start)
+
+/* Signals (signal.c): deliveries that arrived while this thread was inside the layer wait for
+ * it to leave; at replay, a thread whose turn is a `signal` message runs the program's handler. */
+REPL_HIDDEN extern REPL_TLS int repl_pending_signals;
+REPL_HIDDEN void repl_deliver_pending_signals(void);
+
+/* Leaves the layer (record): the depth guard goes down, and deferred signals are delivered
+ * once the thread is out. */
+static inline void repl_leave(void) {
+    if (--repl_self.depth == 0 && REPL_UNLIKELY(repl_pending_signals > 0)) repl_deliver_pending_signals();
+}
 
 /* Whether this call should be recorded: recording, not from inside the layer, not from the
  * allocator. Always inlined, so that the return address is the wrapper's caller. */
@@ -267,6 +281,12 @@ static inline int64_t repl_turn_result(repl_slot *slot) {
     if (slot->error) errno = slot->error;
     return slot->result;
 }
+
+/* Completes a turn whose message is a signal delivery and runs the program's handler. */
+REPL_HIDDEN void repl_replay_signal(repl_slot *slot);
+/* Replay, for a thread blocked in a real wait (a join): runs the signal deliveries that are its
+ * turns now, if any. */
+REPL_HIDDEN void repl_take_signal_turns(void);
 
 /* Completes the turn; returns the recorded result, with the recorded errno set. */
 REPL_HIDDEN int64_t repl_turn_complete(repl_slot *slot);

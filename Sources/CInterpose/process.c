@@ -114,7 +114,7 @@ REPL_EXPORT pid_t fork(void) {
     if (result != 0 && repl_fork_sequence) {
         repl_self.depth++;
         repl_publish(repl_fork_sequence, REPL_FORK, 0, result, result < 0 ? error : 0, NULL, 0);
-        repl_self.depth--;
+        repl_leave();
         repl_fork_sequence = 0;
     }
     errno = error;
@@ -132,7 +132,7 @@ static void record_exec(const char *path) {
     uint64_t sequence = repl_take();
     struct repl_piece piece = {path, path ? strlen(path) : 0};
     repl_publish(sequence, REPL_EXEC, 0, 0, 0, &piece, 1);
-    repl_self.depth--;
+    repl_leave();
 }
 
 static void record_exec_failure(int error) {
@@ -277,7 +277,7 @@ static int spawn(bool search, pid_t *pid, const char *path, const posix_spawn_fi
     int result = real(&child, path, actions, attributes, argv, environment ? environment : envp);
     repl_free_environment(environment);
     repl_publish(sequence, REPL_FORK, 1, result == 0 ? child : -1, result, NULL, 0);
-    repl_self.depth--;
+    repl_leave();
     if (pid && result == 0) *pid = child;
     return result;
 }

@@ -160,6 +160,12 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
              * are this message's, only if nobody completed it. */
             atomic_thread_fence(memory_order_acquire);
             if (atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1 == sequence) {
+                if (REPL_UNLIKELY(slot->kind == REPL_SIGNAL)) {  /* a delivery comes first */
+                    repl_replay_signal(slot);
+                    repl_self.depth++;
+                    spins = 0;
+                    continue;
+                }
                 if (slot->kind != kind || (check_resource && slot->resource != resource))
                     diverge(slot, sequence, kind, resource);
                 if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
@@ -189,6 +195,21 @@ void repl_turn_done(repl_slot *slot) {
     atomic_store_explicit(&r->next_sequence, sequence, memory_order_release);
     wake_next_owner(r, sequence);
     repl_self.depth--;
+}
+
+void repl_take_signal_turns(void) {
+    repl_shared *r = repl_region;
+    for (;;) {
+        uint64_t sequence = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
+        repl_slot *slot = repl_ring(r) + (sequence & (REPL_RING_SLOTS - 1));
+        if (atomic_load_explicit(&slot->sequence, memory_order_acquire) != sequence || slot->kind != REPL_SIGNAL ||
+            slot->process != repl_process || slot->thread != repl_self.thread)
+            return;
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1 != sequence) return;
+        repl_self.depth++;  /* as in a turn; completing it leaves the layer */
+        repl_replay_signal(slot);
+    }
 }
 
 int64_t repl_turn_complete(repl_slot *slot) {

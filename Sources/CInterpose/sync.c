@@ -184,7 +184,7 @@ REPL_EXPORT int sem_post(sem_t *s) {
     int result = repl_real.sem_post(s);
     int error = result ? errno : 0;
     repl_publish(sequence, REPL_SEM_POST, (uintptr_t)s, result, error, NULL, 0);
-    repl_self.depth--;
+    repl_leave();
     errno = error ? error : errno;
     return result;
 }
@@ -192,9 +192,9 @@ REPL_EXPORT int sem_post(sem_t *s) {
 /* Replay of calls whose effect needs other threads to make progress first (all of a barrier's
  * threads arriving, a joined thread finishing, pthread_once's initialiser running): the real
  * call, then the turn; the recorded result is returned. */
-#define REPLAY_EFFECT_THEN_TURN(kind, name, object, ...)                                     \
+#define REPLAY_EFFECT_THEN_TURN(kind, object, call)                                          \
     if (repl_replaying()) {                                                                  \
-        int real_result = repl_real.name(__VA_ARGS__);                                       \
+        int real_result = (call);                                                            \
         repl_slot *slot = repl_turn(kind, (uintptr_t)(object), false);                        \
         if (!slot) return real_result;                                                       \
         int outcome = (int)slot->result;                                                     \
@@ -204,19 +204,36 @@ REPL_EXPORT int sem_post(sem_t *s) {
 
 REPL_EXPORT int pthread_barrier_wait(pthread_barrier_t *b) {
     ENSURE(pthread_barrier_wait);
-    REPLAY_EFFECT_THEN_TURN(REPL_BARRIER_WAIT, pthread_barrier_wait, b, b);
+    REPLAY_EFFECT_THEN_TURN(REPL_BARRIER_WAIT, b, repl_real.pthread_barrier_wait(b));
     RECORD_RETURNING(REPL_BARRIER_WAIT, pthread_barrier_wait, b, b);
 }
 
 REPL_EXPORT int pthread_once(pthread_once_t *o, void (*init)(void)) {
     ENSURE(pthread_once);
-    REPLAY_EFFECT_THEN_TURN(REPL_ONCE, pthread_once, o, o, init);
+    REPLAY_EFFECT_THEN_TURN(REPL_ONCE, o, repl_real.pthread_once(o, init));
     RECORD_RETURNING(REPL_ONCE, pthread_once, o, o, init);
+}
+
+/* At replay the join waits in slices: a signal the joining thread took during its wait on the
+ * primary is its turn while the joined thread still runs, and must not wait for the join. */
+static int join_taking_signals(pthread_t thread, void **value) {
+    for (;;) {
+        struct timespec deadline;
+        repl_real.clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += 2 * 1000 * 1000;
+        if (deadline.tv_nsec >= 1000000000) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000;
+        }
+        int result = pthread_timedjoin_np(thread, value, &deadline);
+        if (result != ETIMEDOUT) return result;
+        repl_take_signal_turns();
+    }
 }
 
 REPL_EXPORT int pthread_join(pthread_t thread, void **value) {
     ENSURE(pthread_join);
-    REPLAY_EFFECT_THEN_TURN(REPL_THREAD_JOIN, pthread_join, 0, thread, value);
+    REPLAY_EFFECT_THEN_TURN(REPL_THREAD_JOIN, 0, join_taking_signals(thread, value));
     RECORD_RETURNING(REPL_THREAD_JOIN, pthread_join, 0, thread, value);
 }
 
@@ -268,6 +285,6 @@ REPL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, vo
     int result = repl_real.pthread_create(thread, attr, thread_trampoline, start);
     if (result != 0) free(start);
     repl_publish(sequence, REPL_THREAD_CREATE, (uint32_t)sequence, result, 0, NULL, 0);
-    repl_self.depth--;
+    repl_leave();
     return result;
 }

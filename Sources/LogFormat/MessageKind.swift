@@ -102,6 +102,7 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
     public static let exec = MessageKind(rawValue: 88)
     public static let wait = MessageKind(rawValue: 89)
     public static let exit = MessageKind(rawValue: 90)
+    public static let signal = MessageKind(rawValue: 91)
 
     private static let names: [UInt16: String] = [
         1: "mutex_lock", 2: "mutex_trylock", 3: "mutex_timedlock", 4: "cond_wait",
@@ -118,5 +119,6 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
         72: "listen", 73: "getsockname", 74: "getpeername", 75: "setsockopt", 76: "getsockopt",
         80: "getpid", 81: "getppid", 82: "gettid", 83: "thread_create", 84: "thread_start",
         85: "thread_exit", 86: "fork", 87: "process_start", 88: "exec", 89: "wait", 90: "exit",
+        91: "signal",
     ]
 }

@@ -43,6 +43,8 @@ import Testing
              kinds: [.threadStart, .mutexLock, .barrierWait, .threadJoin], processes: 1, minimumThreads: 4),
         Case(name: "fd_churn", exitStatus: 0, stableLines: ["wrong reads 0 "],
              kinds: [.open, .close, .threadCreate, .threadJoin], processes: 1, minimumThreads: 5),
+        Case(name: "signals", exitStatus: 0, stableLines: [],
+             kinds: [.signal, .poll, .getpid, .threadJoin], processes: 1, minimumThreads: 2),
     ]
 
     @Test(arguments: cases)

@@ -1,0 +1,151 @@
+/*
+ * Signals: sigaction and signal. The layer installs its own handler in front of every handler
+ * the program installs for an asynchronous signal; synchronous faults (SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGTRAP, SIGSYS) are left alone, since they recur by themselves at replay.
+ *
+ * Record: a delivery is a `signal` message (resource: the signal; payload: signo, code, sender
+ * pid and uid), numbered when the program's handler runs, then the handler. A signal that
+ * arrives while the thread is inside the layer waits until the thread leaves it (repl_leave).
+ *
+ * Replay: real deliveries are ignored; a thread whose next message is a `signal` runs the
+ * program's handler there, at its next intercepted call, with the recorded sender. A signal
+ * that interrupted a blocking call at record (an epoll_wait that returned EINTR) replays in the
+ * same place; one that arrived during pure computation runs at the thread's next intercepted
+ * call, which may be later in that computation than on the primary. Once live, handlers run
+ * as the kernel delivers.
+ */
+#include "interpose.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#define ENSURE(name)                                                                         \
+    do {                                                                                     \
+        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
+    } while (0)
+
+/* What the program asked for, per signal; valid where `program_set` is true. */
+static struct sigaction program_actions[NSIG];
+static bool program_set[NSIG];
+
+/* The recorded part of a delivery (fits the inline payload). */
+struct signal_payload {
+    int32_t signo, code, pid, uid;
+};
+_Static_assert(sizeof(struct signal_payload) <= REPL_INLINE_PAYLOAD, "signal payload is inline");
+
+/* Deliveries that arrived inside the layer, per thread. */
+#define PENDING_LIMIT 8
+static REPL_TLS struct signal_payload pending[PENDING_LIMIT];
+REPL_TLS int repl_pending_signals;
+
+static bool synchronous(int sig) {
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP || sig == SIGSYS;
+}
+
+static bool is_handler(const struct sigaction *action) {
+    if (action->sa_flags & SA_SIGINFO) return action->sa_sigaction != NULL;
+    return action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN;
+}
+
+/* Runs the program's handler as the kernel would (its mask is not applied: the layer's own
+ * handler already runs with it, and a deferred or replayed delivery comes outside any). */
+static void run_program_handler(int sig, siginfo_t *info, void *context) {
+    struct sigaction action = program_actions[sig];
+    if (!is_handler(&action)) return;
+    if (action.sa_flags & SA_RESETHAND) {  /* one-shot, as the kernel has just made it */
+        program_actions[sig].sa_handler = SIG_DFL;
+        program_actions[sig].sa_flags &= ~SA_SIGINFO;
+    }
+    if (action.sa_flags & SA_SIGINFO) action.sa_sigaction(sig, info, context);
+    else action.sa_handler(sig);
+}
+
+static void run_recorded(const struct signal_payload *delivery) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = delivery->signo;
+    info.si_code = delivery->code;
+    info.si_pid = delivery->pid;
+    info.si_uid = (uid_t)delivery->uid;
+    run_program_handler(delivery->signo, &info, NULL);
+}
+
+static void record_and_run(int sig, siginfo_t *info, void *context) {
+    struct signal_payload delivery = {sig, info ? info->si_code : 0, info ? info->si_pid : 0, info ? (int32_t)info->si_uid : 0};
+    repl_record(REPL_SIGNAL, (uint64_t)sig, 0, 0, &delivery, sizeof delivery);
+    run_program_handler(sig, info, context);
+}
+
+static void layer_handler(int sig, siginfo_t *info, void *context) {
+    int saved_errno = errno;
+    if (repl_replay_mode) {
+        /* Replaying, the log says when handlers run; live, the kernel does. */
+        if (repl_region && atomic_load_explicit(&repl_region->promoted, memory_order_acquire))
+            run_program_handler(sig, info, context);
+    } else if (!repl_region || REPL_FROM_ALLOCATOR()) {
+        run_program_handler(sig, info, context);
+    } else if (repl_self.depth > 0) {
+        if (repl_pending_signals < PENDING_LIMIT)
+            pending[repl_pending_signals++] = (struct signal_payload){sig, info ? info->si_code : 0,
+                                                                      info ? info->si_pid : 0, info ? (int32_t)info->si_uid : 0};
+    } else {
+        record_and_run(sig, info, context);
+    }
+    errno = saved_errno;
+}
+
+void repl_deliver_pending_signals(void) {
+    while (repl_pending_signals > 0) {
+        struct signal_payload delivery = pending[0];
+        repl_pending_signals--;
+        memmove(&pending[0], &pending[1], sizeof pending[0] * (size_t)repl_pending_signals);
+        repl_record(REPL_SIGNAL, (uint64_t)delivery.signo, 0, 0, &delivery, sizeof delivery);
+        run_recorded(&delivery);
+    }
+}
+
+void repl_replay_signal(repl_slot *slot) {
+    struct signal_payload delivery;
+    memcpy(&delivery, slot->inline_payload, sizeof delivery);
+    repl_turn_done(slot);
+    int saved_errno = errno;
+    run_recorded(&delivery);
+    errno = saved_errno;
+}
+
+REPL_EXPORT int sigaction(int sig, const struct sigaction *restrict action, struct sigaction *restrict old) {
+    ENSURE(sigaction);
+    if (!repl_region || sig <= 0 || sig >= NSIG || synchronous(sig) || sig == SIGKILL || sig == SIGSTOP)
+        return repl_real.sigaction(sig, action, old);
+    struct sigaction previous;
+    if (!action) {
+        if (repl_real.sigaction(sig, NULL, &previous) != 0) return -1;
+    } else {
+        struct sigaction installed = *action;
+        if (is_handler(action)) {
+            installed.sa_sigaction = layer_handler;
+            installed.sa_flags |= SA_SIGINFO;
+        }
+        if (repl_real.sigaction(sig, &installed, &previous) != 0) return -1;
+    }
+    if (program_set[sig]) previous = program_actions[sig];  /* the program's, not the layer's */
+    if (action) {
+        program_actions[sig] = *action;
+        program_set[sig] = true;
+    }
+    if (old) *old = previous;
+    return 0;
+}
+
+/* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its handler). */
+REPL_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
+    struct sigaction action, old;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = handler;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(sig, &action, &old) != 0) return SIG_ERR;
+    return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}
