@@ -84,7 +84,7 @@ static void layer_handler(int sig, siginfo_t *info, void *context) {
         /* Replaying, the log says when handlers run; live, the kernel does. */
         if (repl_region && atomic_load_explicit(&repl_region->promoted, memory_order_acquire))
             run_program_handler(sig, info, context);
-    } else if (!repl_region || REPL_FROM_ALLOCATOR()) {
+    } else if (!repl_region) {
         run_program_handler(sig, info, context);
     } else if (repl_self.depth > 0) {
         if (repl_pending_signals < PENDING_LIMIT)
