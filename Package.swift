@@ -1,6 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// What every command-line tool builds on.
+let commandLine: [Target.Dependency] = [
+    "LogFormat", "CommandLineSupport",
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "SystemPackage", package: "swift-system"),
+]
+
+/// What the two tools that run a program under the layer add.
+let programRunning: [Target.Dependency] = ["CReplABI", "CProcessShims", "ProgramSupport"]
+
 let package = Package(
     name: "replrec",
     products: [
@@ -53,33 +64,9 @@ let package = Package(
             name: "CommandLineSupport",
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
-        .executableTarget(
-            name: "Recorder",
-            dependencies: [
-                "LogFormat", "CReplABI", "CProcessShims", "CommandLineSupport", "ProgramSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]
-        ),
-        .executableTarget(
-            name: "Replayer",
-            dependencies: [
-                "LogFormat", "CReplABI", "CProcessShims", "CommandLineSupport", "ProgramSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]
-        ),
-        .executableTarget(
-            name: "logtool",
-            dependencies: [
-                "LogFormat", "CommandLineSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]
-        ),
+        .executableTarget(name: "Recorder", dependencies: commandLine + programRunning),
+        .executableTarget(name: "Replayer", dependencies: commandLine + programRunning),
+        .executableTarget(name: "logtool", dependencies: commandLine),
 
         .testTarget(
             name: "LogFormatTests",

@@ -117,16 +117,15 @@ static void check_recorder(void) {
 static REPL_TLS uint64_t output_mark;
 
 void repl_note_output(void) {
-    if (atomic_load_explicit(&repl_region->next_sequence, memory_order_relaxed) == output_mark + 1) output_mark++;
+    repl_shared *r = repl_region;
+    if (r->output_commit && atomic_load_explicit(&r->next_sequence, memory_order_relaxed) == output_mark + 1) output_mark++;
 }
 
-void repl_commit_output(int fd) {
+void repl_commit_output(void) {
     repl_shared *r = repl_region;
     if (!r->output_commit) return;
     uint64_t upto = atomic_load_explicit(&r->next_sequence, memory_order_acquire);
     if (upto <= output_mark || atomic_load_explicit(&r->committed, memory_order_acquire) >= upto) return;
-    struct stat info;
-    if (syscall(SYS_fstat, fd, &info) != 0 || !S_ISSOCK(info.st_mode)) return;
     int saved_errno = errno;
     uint64_t wanted = atomic_load_explicit(&r->commit_wanted, memory_order_relaxed);
     while (wanted < upto && !atomic_compare_exchange_weak_explicit(&r->commit_wanted, &wanted, upto, memory_order_release,
@@ -325,10 +324,17 @@ static void find_pseudo_filesystems(void) {
     if (syscall(SYS_newfstatat, AT_FDCWD, "/sys/kernel", &info, 0) == 0) sys_device = info.st_dev;
 }
 
+bool repl_stat_is_recorded(int fd, struct stat *info) {
+    if (syscall(SYS_fstat, fd, info) != 0) {
+        memset(info, 0, sizeof *info);
+        return true;
+    }
+    return !S_ISREG(info->st_mode) || (info->st_dev != 0 && (info->st_dev == proc_device || info->st_dev == sys_device));
+}
+
 bool repl_fd_is_recorded(int fd) {
     struct stat info;
-    if (syscall(SYS_fstat, fd, &info) != 0) return true;
-    return !S_ISREG(info.st_mode) || (info.st_dev != 0 && (info.st_dev == proc_device || info.st_dev == sys_device));
+    return repl_stat_is_recorded(fd, &info);
 }
 
 /* ---- fork (pthread_atfork: also covers forks inside libc, such as daemon()) ------------- */
@@ -424,11 +430,9 @@ static void parse_outputs(void) {
     }
 }
 
-bool repl_fd_is_inherited_output(int fd) {
-    struct stat info;
-    if (syscall(SYS_fstat, fd, &info) != 0) return false;
+bool repl_is_inherited_output(const struct stat *info) {
     for (int i = 0; i < output_count; i++)
-        if (outputs[i].device == info.st_dev && outputs[i].inode == info.st_ino) return true;
+        if (outputs[i].device == info->st_dev && outputs[i].inode == info->st_ino) return true;
     return false;
 }
 

@@ -15,11 +15,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 
-#define ENSURE(name)                                                                         \
-    do {                                                                                     \
-        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
-    } while (0)
-
 /* Moves a descriptor created at replay to the number it had on the primary. */
 static int settle(int fd, int recorded) {
     if (fd < 0 || recorded < 0 || fd == recorded) return fd;
@@ -73,16 +68,7 @@ static void settle_pair(repl_slot *slot, int fds[2]) {
 
 /* Runs `call` in its turn at replay, or records its result. */
 #define SEQUENCED(kind, resource, call, payload, length)                                     \
-    if (repl_replaying()) {                                                                  \
-        repl_slot *slot = repl_turn(kind, 0, false);                                         \
-        int replayed = (call);                                                               \
-        if (slot) repl_turn_done(slot);                                                      \
-        return replayed;                                                                     \
-    }                                                                                        \
-    int result = (call);                                                                     \
-    if (repl_active())                                                                       \
-        repl_record(kind, (uint64_t)(resource), result, result < 0 ? errno : 0, payload, result < 0 ? 0 : (length)); \
-    return result
+    SEQUENCED_SETTLING(kind, resource, call, payload, length, (void)0)
 
 REPL_EXPORT int socket(int domain, int type, int protocol) {
     ENSURE(socket);

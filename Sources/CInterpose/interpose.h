@@ -36,6 +36,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
@@ -196,6 +197,13 @@ REPL_HIDDEN extern REPL_TLS struct repl_thread_state repl_self;
 /* Fills repl_real (idempotent, cheap once done). */
 REPL_HIDDEN void repl_resolve(void);
 
+/* Makes sure repl_real.name is filled: wrappers can run before the layer's constructor. */
+#define ENSURE(name)                                                                         \
+    do {                                                                                     \
+        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
+    } while (0)
+
+
 REPL_HIDDEN extern bool repl_replay_mode;
 
 /* The code of a malloc that is a library of its own (jemalloc, tcmalloc), empty otherwise. The
@@ -240,7 +248,7 @@ REPL_HIDDEN void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t re
 /* Output commit (record): before a write to a socket, waits until every message numbered so
  * far is in the log file, so that a backup that goes live knows all that the program's clients
  * were told. Only sockets: they are how a server answers the world. */
-REPL_HIDDEN void repl_commit_output(int fd);
+REPL_HIDDEN void repl_commit_output(void);
 /* After a write's message: lets this thread's next socket write skip the wait when only its own
  * writes were numbered since its last commit. */
 REPL_HIDDEN void repl_note_output(void);
@@ -276,6 +284,16 @@ REPL_HIDDEN void repl_turn_payload(repl_slot *slot, const struct repl_piece *pie
 REPL_HIDDEN bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool check_resource,
                                      const struct repl_piece *pieces, int count, int64_t *result);
 
+/* In a wrapper, at replay: returns the recorded result, with the recorded payload copied into
+ * `buffer` (`size` bytes); once live, falls through to the real call. */
+#define REPLAY_RECORDED(kind, resource, buffer, size, type)                                  \
+    if (repl_replaying()) {                                                                  \
+        struct repl_piece piece_ = {(buffer), (size)};                                       \
+        int64_t recorded_;                                                                   \
+        if (repl_replay_outcome(kind, resource, true, &piece_, piece_.length ? 1 : 0, &recorded_)) \
+            return (type)recorded_;                                                          \
+    }
+
 /* The recorded errno of a turn's call, set for the program, with the recorded result. */
 static inline int64_t repl_turn_result(repl_slot *slot) {
     if (slot->error) errno = slot->error;
@@ -298,9 +316,10 @@ REPL_HIDDEN void repl_forget_socket(int fd);
 REPL_HIDDEN bool repl_is_stand_in(int fd);
 REPL_HIDDEN void repl_sockets_go_live(void);
 
-/* Whether fd is one of the outputs replplay inherited (its stdout and stderr): writes to those
- * are performed at replay; writes to pipes and sockets of the recording are not. */
-REPL_HIDDEN bool repl_fd_is_inherited_output(int fd);
+/* Whether the file `info` describes is one of the outputs replplay inherited (its stdout and
+ * stderr): writes to those are performed at replay; writes to pipes and sockets of the
+ * recording are not. */
+REPL_HIDDEN bool repl_is_inherited_output(const struct stat *info);
 
 /* Replay: the real pid of the child that had recorded pid `recorded` (0 when unknown). */
 REPL_HIDDEN pid_t repl_real_child(pid_t recorded);
@@ -309,6 +328,8 @@ REPL_HIDDEN void repl_remember_child(pid_t recorded, pid_t real);
 /* Whether fd's input is recorded: anything but a regular file, and the files of /proc and /sys,
  * whose content is made as they are read. */
 REPL_HIDDEN bool repl_fd_is_recorded(int fd);
+/* The same, keeping what fstat said in `info` (zeroed when fstat fails). */
+REPL_HIDDEN bool repl_stat_is_recorded(int fd, struct stat *info);
 
 /* Puts a layer stream (stream.c) behind stdin when it is not a regular file, so that input read
  * with stdio is recorded and replayed like read(2). */

@@ -18,12 +18,8 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#define ENSURE(name)                                                                         \
-    do {                                                                                     \
-        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
-    } while (0)
 
 /* The bytes a vector read returned: the first `total` bytes of the vector. */
 static int vector_pieces(const struct iovec *iov, int count, size_t total, struct repl_piece *pieces) {
@@ -239,31 +235,30 @@ REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
 
 /* ---- writes: numbered (no payload: the program regenerates the bytes at replay) ---------- */
 
-#define RECORD_WRITE(kind, fd, result)                                                       \
-    if (repl_active() && repl_fd_is_recorded(fd)) {                                          \
-        repl_record(kind, (uint64_t)(fd), result, result < 0 ? errno : 0, NULL, 0);         \
-        repl_note_output();                                                                  \
-    }
-
-/* Output commit, before the real write at record (see repl_commit_output). */
-#define COMMIT_OUTPUT(fd)                                                                    \
-    if (repl_active()) repl_commit_output(fd)
-
-/* At replay: the turn; the real write only on an inherited output; the recorded result. Once
- * live, an answer to a connection that was the primary's is dropped: its client is gone. */
-#define REPLAY_WRITE(kind, fd, real_write, length)                                           \
-    if (repl_replaying() && repl_fd_is_recorded(fd)) {                                       \
+/* A write, from one look at the descriptor. Replay: the turn; the real write only on an
+ * inherited output; the recorded result. Once live, an answer to a connection that was the
+ * primary's is dropped: its client is gone. Record: output commit before a socket write, the
+ * number after the effect. */
+#define WRITE(kind, fd, length, real_write)                                                  \
+    struct stat info_;                                                                       \
+    if (repl_replaying() && repl_stat_is_recorded(fd, &info_)) {                             \
         repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                             \
         if (slot) {                                                                          \
-            if (repl_fd_is_inherited_output(fd)) (void)(real_write);                         \
-            ssize_t outcome = (ssize_t)slot->result;                                         \
-            int error = slot->error;                                                         \
-            repl_turn_done(slot);                                                            \
-            if (error) errno = error;                                                        \
-            return outcome;                                                                  \
+            if (repl_is_inherited_output(&info_)) (void)(real_write);                        \
+            return (ssize_t)repl_turn_complete(slot);                                        \
         }                                                                                    \
         if (repl_is_stand_in(fd)) return (ssize_t)(length);                                  \
-    }
+        return (real_write);                                                                 \
+    }                                                                                        \
+    if (!repl_active()) return (real_write);                                                 \
+    bool recorded_ = repl_stat_is_recorded(fd, &info_);                                      \
+    if (recorded_ && S_ISSOCK(info_.st_mode)) repl_commit_output();                          \
+    ssize_t result = (real_write);                                                           \
+    if (recorded_) {                                                                         \
+        repl_record(kind, (uint64_t)(fd), result, result < 0 ? errno : 0, NULL, 0);         \
+        repl_note_output();                                                                  \
+    }                                                                                        \
+    return result
 
 static size_t vector_length(const struct iovec *iov, size_t count) {
     size_t total = 0;
@@ -273,45 +268,25 @@ static size_t vector_length(const struct iovec *iov, size_t count) {
 
 REPL_EXPORT ssize_t write(int fd, const void *buffer, size_t length) {
     ENSURE(write);
-    REPLAY_WRITE(REPL_WRITE, fd, repl_real.write(fd, buffer, length), length);
-    COMMIT_OUTPUT(fd);
-    ssize_t result = repl_real.write(fd, buffer, length);
-    RECORD_WRITE(REPL_WRITE, fd, result);
-    return result;
+    WRITE(REPL_WRITE, fd, length, repl_real.write(fd, buffer, length));
 }
 
 REPL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
     ENSURE(writev);
-    REPLAY_WRITE(REPL_WRITEV, fd, repl_real.writev(fd, iov, count), vector_length(iov, (size_t)count));
-    COMMIT_OUTPUT(fd);
-    ssize_t result = repl_real.writev(fd, iov, count);
-    RECORD_WRITE(REPL_WRITEV, fd, result);
-    return result;
+    WRITE(REPL_WRITEV, fd, vector_length(iov, (size_t)count), repl_real.writev(fd, iov, count));
 }
 
 REPL_EXPORT ssize_t send(int fd, const void *buffer, size_t length, int flags) {
     ENSURE(send);
-    REPLAY_WRITE(REPL_SEND, fd, repl_real.send(fd, buffer, length, flags), length);
-    COMMIT_OUTPUT(fd);
-    ssize_t result = repl_real.send(fd, buffer, length, flags);
-    RECORD_WRITE(REPL_SEND, fd, result);
-    return result;
+    WRITE(REPL_SEND, fd, length, repl_real.send(fd, buffer, length, flags));
 }
 
 REPL_EXPORT ssize_t sendto(int fd, const void *buffer, size_t length, int flags, const struct sockaddr *to, socklen_t to_length) {
     ENSURE(sendto);
-    REPLAY_WRITE(REPL_SEND, fd, repl_real.sendto(fd, buffer, length, flags, to, to_length), length);
-    COMMIT_OUTPUT(fd);
-    ssize_t result = repl_real.sendto(fd, buffer, length, flags, to, to_length);
-    RECORD_WRITE(REPL_SEND, fd, result);
-    return result;
+    WRITE(REPL_SEND, fd, length, repl_real.sendto(fd, buffer, length, flags, to, to_length));
 }
 
 REPL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *message, int flags) {
     ENSURE(sendmsg);
-    REPLAY_WRITE(REPL_SENDMSG, fd, repl_real.sendmsg(fd, message, flags), vector_length(message->msg_iov, message->msg_iovlen));
-    COMMIT_OUTPUT(fd);
-    ssize_t result = repl_real.sendmsg(fd, message, flags);
-    RECORD_WRITE(REPL_SENDMSG, fd, result);
-    return result;
+    WRITE(REPL_SENDMSG, fd, vector_length(message->msg_iov, message->msg_iovlen), repl_real.sendmsg(fd, message, flags));
 }

@@ -21,11 +21,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ENSURE(name)                                                                         \
-    do {                                                                                     \
-        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
-    } while (0)
-
 /* ---- sockets noted at replay (bound or listening on the primary) ------------------------ */
 
 struct noted_socket {

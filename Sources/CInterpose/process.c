@@ -28,11 +28,6 @@
 
 extern char **environ;
 
-#define ENSURE(name)                                                                         \
-    do {                                                                                     \
-        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
-    } while (0)
-
 /* ---- the children of this process at replay: recorded pid -> real pid ------------------- */
 
 static struct { pid_t recorded, real; } children[256];
@@ -56,32 +51,16 @@ pid_t repl_real_child(pid_t recorded) {
 
 /* ---- identities ------------------------------------------------------------------------ */
 
-#define REPLAY_RESULT(kind, resource, type)                                                  \
-    if (repl_replaying()) {                                                                  \
-        int64_t recorded;                                                                    \
-        if (repl_replay_outcome(kind, resource, true, NULL, 0, &recorded)) return (type)recorded; \
-    }
+/* The recorded id at replay; the kernel's, recorded, otherwise. */
+#define IDENTITY(kind, number)                                                               \
+    REPLAY_RECORDED(kind, 0, NULL, 0, pid_t);                                                \
+    pid_t result = (pid_t)syscall(number);                                                   \
+    if (repl_active()) repl_record(kind, 0, result, 0, NULL, 0);                             \
+    return result
 
-REPL_EXPORT pid_t getpid(void) {
-    REPLAY_RESULT(REPL_GETPID, 0, pid_t);
-    pid_t result = (pid_t)syscall(SYS_getpid);
-    if (repl_active()) repl_record(REPL_GETPID, 0, result, 0, NULL, 0);
-    return result;
-}
-
-REPL_EXPORT pid_t getppid(void) {
-    REPLAY_RESULT(REPL_GETPPID, 0, pid_t);
-    pid_t result = (pid_t)syscall(SYS_getppid);
-    if (repl_active()) repl_record(REPL_GETPPID, 0, result, 0, NULL, 0);
-    return result;
-}
-
-REPL_EXPORT pid_t gettid(void) {
-    REPLAY_RESULT(REPL_GETTID, 0, pid_t);
-    pid_t result = (pid_t)syscall(SYS_gettid);
-    if (repl_active()) repl_record(REPL_GETTID, 0, result, 0, NULL, 0);
-    return result;
-}
+REPL_EXPORT pid_t getpid(void) { IDENTITY(REPL_GETPID, SYS_getpid); }
+REPL_EXPORT pid_t getppid(void) { IDENTITY(REPL_GETPPID, SYS_getppid); }
+REPL_EXPORT pid_t gettid(void) { IDENTITY(REPL_GETTID, SYS_gettid); }
 
 /* ---- fork ------------------------------------------------------------------------------ */
 

@@ -20,11 +20,6 @@
 #include <signal.h>
 #include <string.h>
 
-#define ENSURE(name)                                                                         \
-    do {                                                                                     \
-        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
-    } while (0)
-
 /* What the program asked for, per signal; valid where `program_set` is true. */
 static struct sigaction program_actions[NSIG];
 static bool program_set[NSIG];

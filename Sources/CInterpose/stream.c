@@ -16,11 +16,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#define ENSURE(name)                                                                         \
-    do {                                                                                     \
-        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
-    } while (0)
-
 static int stream_fd(void *cookie) {
     return (int)(intptr_t)cookie;
 }

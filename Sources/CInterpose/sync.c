@@ -17,11 +17,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#define ENSURE(name)                                                                         \
-    do {                                                                                     \
-        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
-    } while (0)
-
 /* Replay of a blocking acquire: its turn first, then the real call (it may wait briefly on a
  * holder, who releases without a turn), then the next turn. */
 #define REPLAY_TURN_THEN_REAL(kind, name, object, ...)                                       \
@@ -147,27 +142,16 @@ REPL_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
     ACQUIRE_RETURNING(REPL_SPIN_TRYLOCK, pthread_spin_trylock, l, l);
 }
 
-/* Semaphores report failure as -1 and errno: a recorded success takes the token for real. */
-#define REPLAY_SEM_OUTCOME(kind, s)                                                          \
-    if (repl_replaying()) {                                                                  \
-        repl_slot *slot = repl_turn(kind, (uintptr_t)(s), false);                             \
-        if (slot) {                                                                          \
-            int outcome = (int)repl_turn_result(slot);                                       \
-            if (outcome == 0) repl_real.sem_wait(s);                                         \
-            repl_turn_done(slot);                                                            \
-            return outcome;                                                                  \
-        }                                                                                    \
-    }
-
+/* Semaphores report failure as -1 and errno; a recorded success takes the token for real. */
 REPL_EXPORT int sem_wait(sem_t *s) { ACQUIRE_ERRNO(REPL_SEM_WAIT, sem_wait, s, s); }
 REPL_EXPORT int sem_trywait(sem_t *s) {
     ENSURE(sem_wait);
-    REPLAY_SEM_OUTCOME(REPL_SEM_TRYWAIT, s);
+    REPLAY_OUTCOME(REPL_SEM_TRYWAIT, s, repl_real.sem_wait(s));
     ACQUIRE_ERRNO(REPL_SEM_TRYWAIT, sem_trywait, s, s);
 }
 REPL_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
     ENSURE(sem_wait);
-    REPLAY_SEM_OUTCOME(REPL_SEM_TIMEDWAIT, s);
+    REPLAY_OUTCOME(REPL_SEM_TIMEDWAIT, s, repl_real.sem_wait(s));
     ACQUIRE_ERRNO(REPL_SEM_TIMEDWAIT, sem_timedwait, s, s, t);
 }
 

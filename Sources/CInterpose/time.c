@@ -12,20 +12,6 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
-/* At replay: the recorded outcome, payload into `buffer` (length `size`). */
-#define REPLAY(kind, resource, buffer, size, type)                                           \
-    if (repl_replaying()) {                                                                  \
-        struct repl_piece piece = {(buffer), (size)};                                        \
-        int64_t recorded;                                                                    \
-        if (repl_replay_outcome(kind, resource, true, &piece, piece.length ? 1 : 0, &recorded)) \
-            return (type)recorded;                                                           \
-    }
-
-#define ENSURE(name)                                                                         \
-    do {                                                                                     \
-        if (REPL_UNLIKELY(!repl_real.name)) repl_resolve();                                  \
-    } while (0)
-
 REPL_EXPORT time_t time(time_t *out) {
     ENSURE(time);
     if (repl_replaying()) {
@@ -42,7 +28,7 @@ REPL_EXPORT time_t time(time_t *out) {
 
 REPL_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
     ENSURE(gettimeofday);
-    REPLAY(REPL_GETTIMEOFDAY, 0, tv, sizeof *tv, int);
+    REPLAY_RECORDED(REPL_GETTIMEOFDAY, 0, tv, sizeof *tv, int);
     int result = repl_real.gettimeofday(tv, tz);
     if (repl_active()) repl_record(REPL_GETTIMEOFDAY, 0, result, result ? errno : 0, tv, !result ? sizeof *tv : 0);
     return result;
@@ -50,7 +36,7 @@ REPL_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
 
 REPL_EXPORT int clock_gettime(clockid_t clock, struct timespec *ts) {
     ENSURE(clock_gettime);
-    REPLAY(REPL_CLOCK_GETTIME, (uint64_t)(uint32_t)clock, ts, sizeof *ts, int);
+    REPLAY_RECORDED(REPL_CLOCK_GETTIME, (uint64_t)(uint32_t)clock, ts, sizeof *ts, int);
     int result = repl_real.clock_gettime(clock, ts);
     if (repl_active())
         repl_record(REPL_CLOCK_GETTIME, (uint64_t)(uint32_t)clock, result, result ? errno : 0, ts, !result ? sizeof *ts : 0);
@@ -59,7 +45,7 @@ REPL_EXPORT int clock_gettime(clockid_t clock, struct timespec *ts) {
 
 REPL_EXPORT clock_t clock(void) {
     ENSURE(clock);
-    REPLAY(REPL_CLOCK, 0, NULL, 0, clock_t);
+    REPLAY_RECORDED(REPL_CLOCK, 0, NULL, 0, clock_t);
     clock_t result = repl_real.clock();
     if (repl_active()) repl_record(REPL_CLOCK, 0, result, 0, NULL, 0);
     return result;
@@ -67,7 +53,7 @@ REPL_EXPORT clock_t clock(void) {
 
 REPL_EXPORT ssize_t getrandom(void *buffer, size_t length, unsigned int flags) {
     ENSURE(getrandom);
-    REPLAY(REPL_GETRANDOM, flags, buffer, length, ssize_t);
+    REPLAY_RECORDED(REPL_GETRANDOM, flags, buffer, length, ssize_t);
     ssize_t result = repl_real.getrandom(buffer, length, flags);
     if (repl_active()) repl_record(REPL_GETRANDOM, flags, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
     return result;
@@ -75,7 +61,7 @@ REPL_EXPORT ssize_t getrandom(void *buffer, size_t length, unsigned int flags) {
 
 REPL_EXPORT int getentropy(void *buffer, size_t length) {
     ENSURE(getentropy);
-    REPLAY(REPL_GETENTROPY, 0, buffer, length, int);
+    REPLAY_RECORDED(REPL_GETENTROPY, 0, buffer, length, int);
     int result = repl_real.getentropy(buffer, length);
     if (repl_active()) repl_record(REPL_GETENTROPY, 0, result, result ? errno : 0, buffer, result == 0 ? length : 0);
     return result;
@@ -83,7 +69,7 @@ REPL_EXPORT int getentropy(void *buffer, size_t length) {
 
 REPL_EXPORT uint32_t arc4random(void) {
     ENSURE(arc4random);
-    REPLAY(REPL_ARC4RANDOM, 0, NULL, 0, uint32_t);
+    REPLAY_RECORDED(REPL_ARC4RANDOM, 0, NULL, 0, uint32_t);
     uint32_t result = repl_real.arc4random();
     if (repl_active()) repl_record(REPL_ARC4RANDOM, 0, result, 0, NULL, 0);
     return result;
@@ -102,7 +88,7 @@ REPL_EXPORT void arc4random_buf(void *buffer, size_t length) {
 
 REPL_EXPORT uint32_t arc4random_uniform(uint32_t bound) {
     ENSURE(arc4random_uniform);
-    REPLAY(REPL_ARC4RANDOM, 2, NULL, 0, uint32_t);
+    REPLAY_RECORDED(REPL_ARC4RANDOM, 2, NULL, 0, uint32_t);
     uint32_t result = repl_real.arc4random_uniform(bound);
     if (repl_active()) repl_record(REPL_ARC4RANDOM, 2, result, 0, NULL, 0);
     return result;

@@ -52,6 +52,7 @@ final class RingDrainer: @unchecked Sendable {
         let shared = region.base
         let ring = repl_ring(shared)!
         let mask = UInt64(REPL_RING_SLOTS - 1)
+        let outputCommit = shared.pointee.output_commit != 0
         var drained = repl_drained(shared)
         var committed: UInt64 = 0
         var idleRounds = 0
@@ -63,7 +64,7 @@ final class RingDrainer: @unchecked Sendable {
                 try copy(slot, sequence: next)
                 drained = next
                 if drained & 1023 == 0 { repl_set_drained(shared, drained) }
-                if drained & 63 == 0 { try commit(upTo: drained, committed: &committed) }
+                if outputCommit && drained & 63 == 0 { try commit(upTo: drained, committed: &committed) }
                 idleRounds = 0
                 stalledSince = 0
                 continue
@@ -71,7 +72,7 @@ final class RingDrainer: @unchecked Sendable {
             // Nothing to copy: free the slots, let followers see what we have, then wait.
             repl_set_drained(shared, drained)
             try writer.flushIfDue()
-            try commit(upTo: drained, committed: &committed)
+            if outputCommit { try commit(upTo: drained, committed: &committed) }
             if stopRequested.load(ordering: .acquiring) {
                 let taken = repl_next_sequence(shared)
                 if taken == drained { return }

@@ -58,19 +58,12 @@ import TestSupport
         let program = try Recording.fixture("prodcons")
         _ = Recording.layer
         // The backup starts first and waits for the log to appear.
-        let backup = Process()
-        backup.executableURL = URL(fileURLWithPath: Self.replplay)
-        backup.arguments = ["-q", "--follow", log]
-        let backupOutput = Pipe()
-        backup.standardOutput = backupOutput
-        backup.standardError = FileHandle.nullDevice
-        try backup.run()
-        let output = BackgroundRead(backupOutput.fileHandleForReading)
+        let backup = try BackgroundReplay(["-q", "--follow", log])
         usleep(200_000)
         let recorded = try runProgram(Recording.replrec, ["-q", "--log-dir", log, program])
-        backup.waitUntilExit()
-        #expect(backup.terminationStatus == recorded.status)
-        #expect(String(decoding: output.wait(), as: UTF8.self) == recorded.stdout)
+        backup.process.waitUntilExit()
+        #expect(backup.process.terminationStatus == recorded.status)
+        #expect(String(decoding: backup.output.wait(), as: UTF8.self) == recorded.stdout)
     }
 
     @Test func replayFollowsAnRsyncedCopy() throws {
@@ -78,13 +71,7 @@ import TestSupport
         let primary = dir.appending("primary"), copy = dir.appending("backup")
         let program = try Recording.fixture("big_read")
         _ = Recording.layer
-        let backup = Process()
-        backup.executableURL = URL(fileURLWithPath: Self.replplay)
-        backup.arguments = ["-q", "--follow", copy]
-        let backupOutput = Pipe()
-        backup.standardOutput = backupOutput
-        try backup.run()
-        let output = BackgroundRead(backupOutput.fileHandleForReading)
+        let backup = try BackgroundReplay(["-q", "--follow", copy])
         let script = """
             '\(Recording.replrec)' -q --log-dir '\(primary)' --segment-size 1048576 -- '\(program)' 20000000 > '\(dir.appending("recorded.out"))' & recorder=$!
             until [ -d '\(primary)' ]; do sleep 0.01; done
@@ -95,11 +82,29 @@ import TestSupport
             """
         let loop = try runProgram("/bin/bash", ["-c", script])
         #expect(loop.status == 0, "\(loop.stderr)")
-        backup.waitUntilExit()
-        #expect(backup.terminationStatus == 0)
+        backup.process.waitUntilExit()
+        #expect(backup.process.terminationStatus == 0)
         let recordedOutput = try String(contentsOfFile: dir.appending("recorded.out"), encoding: .utf8)
-        #expect(String(decoding: output.wait(), as: UTF8.self) == recordedOutput)
+        #expect(String(decoding: backup.output.wait(), as: UTF8.self) == recordedOutput)
         #expect(recordedOutput == "read 20000000 of 20000000 bytes\n")
+    }
+}
+
+/// replplay in the background, its standard output and error read as they come.
+struct BackgroundReplay {
+    let process = Process()
+    let output: BackgroundRead
+    let errors: BackgroundRead
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: ReplayTests.replplay)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        output = BackgroundRead(out.fileHandleForReading)
+        errors = BackgroundRead(err.fileHandleForReading)
     }
 }
 
@@ -110,15 +115,7 @@ import TestSupport
         let log = dir.appending("log")
         let program = try Recording.fixture("mutex_bench")
         _ = Recording.layer
-        let backup = Process()
-        backup.executableURL = URL(fileURLWithPath: ReplayTests.replplay)
-        backup.arguments = ["--follow", "--promote-after", "1", log]
-        let backupOutput = Pipe(), backupErrors = Pipe()
-        backup.standardOutput = backupOutput
-        backup.standardError = backupErrors
-        try backup.run()
-        let output = BackgroundRead(backupOutput.fileHandleForReading)
-        let errors = BackgroundRead(backupErrors.fileHandleForReading)
+        let backup = try BackgroundReplay(["--follow", "--promote-after", "1", log])
 
         // The primary: recorder and program, killed with SIGKILL in the middle of the run.
         let primary = Process()
@@ -135,11 +132,11 @@ import TestSupport
         kill(primary.processIdentifier, SIGKILL)
         primary.waitUntilExit()
 
-        backup.waitUntilExit()
-        let said = String(decoding: errors.wait(), as: UTF8.self)
-        #expect(backup.terminationStatus == 0, "\(said)")
+        backup.process.waitUntilExit()
+        let said = String(decoding: backup.errors.wait(), as: UTF8.self)
+        #expect(backup.process.terminationStatus == 0, "\(said)")
         // The program finished its whole run, live, after the logged part was replayed.
-        #expect(String(decoding: output.wait(), as: UTF8.self) == "counter 40000000\n")
+        #expect(String(decoding: backup.output.wait(), as: UTF8.self) == "counter 40000000\n")
         #expect(said.contains("promoted"))
         #expect(said.contains("ran live after sequence"))
         let summary = LogSummary.scan(directory: .init(log))
