@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "LogFormat",
             dependencies: [
-                "CLZ4", "CZstd", "CCRC32C",
+                "CLZ4", "CZstd", "CCRC32C", "CReplABI",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

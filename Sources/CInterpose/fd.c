@@ -47,28 +47,29 @@ static void settle_pair(repl_slot *slot, int fds[2]) {
 
 /* Runs `call` (an int expression) in its turn at replay, or records its result. `settle_with`
  * puts what the call created where the primary had it (replayed: the call's result). */
-#define SEQUENCED_SETTLING(kind, resource, call, payload, length, settle_with)                \
+#define SEQUENCED_SETTLING(kind, resource, real_call, payload, length, settle_with)                \
     if (repl_replaying()) {                                                                  \
+        REPL_GUARD();                                                                        \
         repl_slot *slot = repl_turn(kind, 0, false);                                         \
-        int replayed = (call);                                                               \
+        int replayed = (real_call);                                                               \
         if (slot) {                                                                          \
             settle_with;                                                                     \
             repl_turn_done(slot);                                                            \
         }                                                                                    \
         return replayed;                                                                     \
     }                                                                                        \
-    int result = (call);                                                                     \
+    int result = (real_call);                                                                     \
     if (repl_active())                                                                       \
         repl_record(kind, (uint64_t)(resource), result, result < 0 ? errno : 0, payload, result < 0 ? 0 : (length)); \
     return result
 
 /* A call that creates one descriptor, its result. */
-#define CREATES_ONE(kind, resource, call)                                                    \
-    SEQUENCED_SETTLING(kind, resource, call, NULL, 0, replayed = settle(replayed, (int)slot->result))
+#define CREATES_ONE(kind, resource, real_call)                                                    \
+    SEQUENCED_SETTLING(kind, resource, real_call, NULL, 0, replayed = settle(replayed, (int)slot->call.result))
 
-/* Runs `call` in its turn at replay, or records its result. */
-#define SEQUENCED(kind, resource, call, payload, length)                                     \
-    SEQUENCED_SETTLING(kind, resource, call, payload, length, (void)0)
+/* Runs `real_call` in its turn at replay, or records its result. */
+#define SEQUENCED(kind, resource, real_call, payload, length)                                     \
+    SEQUENCED_SETTLING(kind, resource, real_call, payload, length, (void)0)
 
 REPL_EXPORT int socket(int domain, int type, int protocol) {
     ENSURE(socket);
@@ -132,18 +133,21 @@ REPL_EXPORT int close(int fd) {
     ENSURE(close);
     if (repl_replaying()) {
         repl_forget_socket(fd);
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_CLOSE, 0, false);
         int result = repl_real.close(fd);
         if (slot) repl_turn_done(slot);
         return result;
     }
     if (!repl_active()) return repl_real.close(fd);
-    repl_self.depth++;
-    uint64_t sequence = repl_take();
-    int result = repl_real.close(fd);
-    int error = result ? errno : 0;
-    repl_publish(sequence, REPL_CLOSE, (uint64_t)fd, result, error, NULL, 0);
-    repl_leave();
+    int result, error;
+    {
+        REPL_GUARD();
+        uint64_t sequence = repl_take();
+        result = repl_real.close(fd);
+        error = result ? errno : 0;
+        repl_publish(sequence, REPL_CLOSE, (uint64_t)fd, result, error, NULL, 0);
+    }
     if (error) errno = error;
     return result;
 }

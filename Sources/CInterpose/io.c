@@ -113,12 +113,13 @@ REPL_EXPORT ssize_t recv(int fd, void *buffer, size_t length, int flags) {
 REPL_EXPORT ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, struct sockaddr *address, socklen_t *address_length) {
     ENSURE(recvfrom);
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_RECVFROM, (uint64_t)fd, true);
         if (slot) {
-            ssize_t result = (ssize_t)slot->result;
-            int error = slot->error;
+            ssize_t result = (ssize_t)slot->call.result;
+            int error = slot->call.error;
             size_t data = result > 0 ? (size_t)result : 0;
-            size_t recorded_address = (size_t)slot->payload_length - data;
+            size_t recorded_address = (size_t)slot->call.payload_length - data;
             size_t room = address && address_length ? *address_length : 0;
             struct repl_piece pieces[2] = {{buffer, data}, {address, recorded_address < room ? recorded_address : room}};
             repl_turn_payload(slot, pieces, 2);
@@ -242,6 +243,7 @@ REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
 #define WRITE(kind, fd, length, real_write)                                                  \
     struct stat info_;                                                                       \
     if (repl_replaying() && repl_stat_is_recorded(fd, &info_)) {                             \
+        REPL_GUARD();                                                                        \
         repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                             \
         if (slot) {                                                                          \
             if (repl_is_inherited_output(&info_)) (void)(real_write);                        \

@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* ---- sockets noted at replay (bound or listening on the primary) ------------------------ */
@@ -70,11 +69,8 @@ void repl_forget_socket(int fd) {
 
 static void report_live_failure(const char *call, int fd) {
     char line[160];
-    int n = snprintf(line, sizeof line, "replplay: live: %s on descriptor %d failed: %s\n", call, fd, strerror(errno));
-    if (n > 0) {
-        ssize_t ignored = syscall(SYS_write, 2, line, (size_t)n);
-        (void)ignored;
-    }
+    if (snprintf(line, sizeof line, "replplay: live: %s on descriptor %d failed: %s\n", call, fd, strerror(errno)) > 0)
+        repl_say(line);
 }
 
 void repl_sockets_go_live(void) {
@@ -113,15 +109,16 @@ static void place_stand_in(int fd, int flags) {
 }
 
 static bool replay_accept(int fd, struct sockaddr *address, socklen_t *address_length, int flags, int *result) {
+    REPL_GUARD();
     repl_slot *slot = repl_turn(REPL_ACCEPT, (uint64_t)fd, true);
     if (!slot) return false;
-    int error = slot->error;
-    *result = (int)slot->result;
+    int error = slot->call.error;
+    *result = (int)slot->call.result;
     size_t room = address && address_length ? *address_length : 0;
-    struct repl_piece piece = {address, slot->payload_length < room ? (size_t)slot->payload_length : room};
+    struct repl_piece piece = {address, slot->call.payload_length < room ? (size_t)slot->call.payload_length : room};
     repl_turn_payload(slot, &piece, 1);
     if (*result >= 0) {
-        if (address_length) *address_length = (socklen_t)slot->payload_length;
+        if (address_length) *address_length = (socklen_t)slot->call.payload_length;
         place_stand_in(*result, flags);
     }
     repl_turn_done(slot);
@@ -161,9 +158,10 @@ REPL_EXPORT int connect(int fd, const struct sockaddr *address, socklen_t addres
 REPL_EXPORT int bind(int fd, const struct sockaddr *address, socklen_t length) {
     ENSURE(bind);
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_BIND, (uint64_t)fd, true);
         if (slot) {
-            struct noted_socket *entry = slot->result == 0 && length <= sizeof entry->address ? noted_socket(fd, true) : NULL;
+            struct noted_socket *entry = slot->call.result == 0 && length <= sizeof entry->address ? noted_socket(fd, true) : NULL;
             if (entry) {
                 memcpy(&entry->address, address, length);
                 entry->length = length;
@@ -179,9 +177,10 @@ REPL_EXPORT int bind(int fd, const struct sockaddr *address, socklen_t length) {
 REPL_EXPORT int listen(int fd, int backlog) {
     ENSURE(listen);
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_LISTEN, (uint64_t)fd, true);
         if (slot) {
-            struct noted_socket *entry = slot->result == 0 ? noted_socket(fd, false) : NULL;
+            struct noted_socket *entry = slot->call.result == 0 ? noted_socket(fd, false) : NULL;
             if (entry) {
                 entry->listening = true;
                 entry->backlog = backlog;
@@ -198,18 +197,19 @@ REPL_EXPORT int listen(int fd, int backlog) {
 
 /* A call that fills a buffer and its length (an address, an option value): replayed from the
  * payload, recorded with what the call wrote. */
-#define NAMED_OUTCOME(kind, fd, buffer, length, call)                                       \
+#define NAMED_OUTCOME(kind, fd, buffer, length, real_call)                                       \
     if (repl_replaying()) {                                                                  \
+        REPL_GUARD();                                                                        \
         repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                             \
         if (slot) {                                                                          \
             size_t room = (buffer) && (length) ? (size_t)*(length) : 0;                      \
-            struct repl_piece piece = {(buffer), slot->payload_length < room ? (size_t)slot->payload_length : room}; \
+            struct repl_piece piece = {(buffer), slot->call.payload_length < room ? (size_t)slot->call.payload_length : room}; \
             repl_turn_payload(slot, &piece, 1);                                              \
-            if (slot->result == 0 && (length)) *(length) = (socklen_t)slot->payload_length;  \
+            if (slot->call.result == 0 && (length)) *(length) = (socklen_t)slot->call.payload_length;  \
             return (int)repl_turn_complete(slot);                                            \
         }                                                                                    \
     }                                                                                        \
-    int result = (call);                                                                     \
+    int result = (real_call);                                                                     \
     if (repl_active()) {                                                                     \
         size_t filled = result == 0 && (buffer) && (length) ? (size_t)*(length) : 0;         \
         size_t room = (buffer) && (length) ? (size_t)*(length) : 0;                          \
@@ -235,6 +235,7 @@ REPL_EXPORT int getsockopt(int fd, int level, int name, void *restrict value, so
 REPL_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen_t length) {
     ENSURE(setsockopt);
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_SETSOCKOPT, (uint64_t)fd, true);
         if (slot) {
             (void)repl_real.setsockopt(fd, level, name, value, length);

@@ -15,7 +15,6 @@
 #include "interpose.h"
 
 #include <alloca.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -54,7 +53,7 @@ pid_t repl_real_child(pid_t recorded) {
 /* The recorded id at replay; the kernel's, recorded, otherwise. */
 #define IDENTITY(kind, number)                                                               \
     REPLAY_RECORDED(kind, 0, NULL, 0, pid_t);                                                \
-    pid_t result = (pid_t)syscall(number);                                                   \
+    pid_t result = (pid_t)repl_syscall(number);                                              \
     if (repl_active()) repl_record(kind, 0, result, 0, NULL, 0);                             \
     return result
 
@@ -64,20 +63,47 @@ REPL_EXPORT pid_t gettid(void) { IDENTITY(REPL_GETTID, SYS_gettid); }
 
 /* ---- fork ------------------------------------------------------------------------------ */
 
+/* The number pthread_atfork's prepare handler took for the fork under way, and whether the fork
+ * wrapper (which knows the child's pid) publishes it. The handlers also see forks made inside
+ * libc (daemon()). */
+static REPL_TLS uint64_t fork_sequence;
+static REPL_TLS bool in_fork_wrapper;
+
+/* Release-like: the number is taken before the child exists; the child's logical id is it (R3). */
+void repl_fork_prepare(void) {
+    if (repl_active()) fork_sequence = repl_take();
+}
+
+void repl_fork_parent(void) {
+    if (!fork_sequence || in_fork_wrapper) return;  /* the wrapper publishes the pid */
+    REPL_GUARD();
+    repl_publish(fork_sequence, REPL_FORK, 0, 0, 0, NULL, 0);
+    fork_sequence = 0;
+}
+
+void repl_fork_child(void) {
+    if (!fork_sequence) return;
+    repl_process = (uint32_t)fork_sequence;
+    repl_self.thread = 0;
+    repl_self.area = REPL_NO_AREA;  /* the parent's thread keeps using its area */
+    fork_sequence = 0;
+    atomic_fetch_add_explicit(&repl_region->processes_started, 1, memory_order_relaxed);
+}
+
 REPL_EXPORT pid_t fork(void) {
     ENSURE(fork);
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_FORK, 0, true);
         if (slot) {
-            uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_relaxed);
-            pid_t recorded = (pid_t)slot->result;
-            int error = slot->error;
+            uint64_t sequence = repl_turn_sequence(slot);
+            pid_t recorded = (pid_t)slot->call.result;
+            int error = slot->call.error;
             pid_t real = recorded < 0 ? -1 : repl_real.fork();
             if (real == 0) {  /* the child: its logical id is the fork's number; the parent completes the turn */
                 repl_process = (uint32_t)sequence;
                 repl_self.thread = 0;
-                repl_self.depth = 0;
-                return 0;
+                return 0;  /* leaving the guard leaves the layer, as in the parent */
             }
             if (real > 0) repl_remember_child(recorded, real);
             repl_turn_done(slot);
@@ -86,15 +112,14 @@ REPL_EXPORT pid_t fork(void) {
         }
     }
     if (!repl_active()) return repl_real.fork();
-    repl_in_fork_wrapper = true;
-    pid_t result = repl_real.fork();  /* pthread_atfork handlers take the number (core.c) */
+    in_fork_wrapper = true;
+    pid_t result = repl_real.fork();  /* the prepare handler takes the number */
     int error = errno;
-    repl_in_fork_wrapper = false;
-    if (result != 0 && repl_fork_sequence) {
-        repl_self.depth++;
-        repl_publish(repl_fork_sequence, REPL_FORK, 0, result, result < 0 ? error : 0, NULL, 0);
-        repl_leave();
-        repl_fork_sequence = 0;
+    in_fork_wrapper = false;
+    if (result != 0 && fork_sequence) {
+        REPL_GUARD();
+        repl_publish(fork_sequence, REPL_FORK, 0, result, result < 0 ? error : 0, NULL, 0);
+        fork_sequence = 0;
     }
     errno = error;
     return result;
@@ -107,11 +132,10 @@ REPL_EXPORT pid_t vfork(void) { return fork(); }
 /* ---- exec ------------------------------------------------------------------------------ */
 
 static void record_exec(const char *path) {
-    repl_self.depth++;
+    REPL_GUARD();
     uint64_t sequence = repl_take();
     struct repl_piece piece = {path, path ? strlen(path) : 0};
     repl_publish(sequence, REPL_EXEC, 0, 0, 0, &piece, 1);
-    repl_leave();
 }
 
 static void record_exec_failure(int error) {
@@ -127,6 +151,7 @@ static void record_exec_failure(int error) {
 /* Takes the exec's turn at replay, records it otherwise. */
 static void number_exec(const char *path) {
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_EXEC, 0, true);
         if (slot) repl_turn_done(slot);
         return;
@@ -139,56 +164,43 @@ static bool exec_seen(void) {
     return repl_active() || repl_replaying();
 }
 
+/* An exec the layer sees: numbered before the image is replaced (it does not return on
+ * success), run with the layer's environment, and its failure numbered too. `run` is the real
+ * call with `environment_` as its environment. */
+#define EXEC_SEEN(name, logged_path, envp, run)                                              \
+    ENSURE(name);                                                                            \
+    if (exec_seen()) {                                                                       \
+        char **layer_environment_ = repl_exec_environment(envp, repl_process);               \
+        char *const *environment_ = layer_environment_ ? layer_environment_ : (envp);        \
+        number_exec(logged_path);                                                            \
+        (void)(run);                                                                         \
+        int error_ = errno;                                                                  \
+        repl_free_environment(layer_environment_);                                           \
+        record_exec_failure(error_);                                                         \
+        return -1;                                                                           \
+    }
+
 REPL_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
-    ENSURE(execve);
-    if (!exec_seen()) return repl_real.execve(path, argv, envp);
-    char **environment = repl_exec_environment(envp, repl_process);
-    number_exec(path);
-    repl_real.execve(path, argv, environment ? environment : envp);
-    int error = errno;
-    repl_free_environment(environment);
-    record_exec_failure(error);
-    return -1;
+    EXEC_SEEN(execve, path, envp, repl_real.execve(path, argv, environment_));
+    return repl_real.execve(path, argv, envp);
 }
 
 REPL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) {
-    ENSURE(execveat);
-    if (!exec_seen()) return repl_real.execveat(dirfd, path, argv, envp, flags);
-    char **environment = repl_exec_environment(envp, repl_process);
-    number_exec(path);
-    repl_real.execveat(dirfd, path, argv, environment ? environment : envp, flags);
-    int error = errno;
-    repl_free_environment(environment);
-    record_exec_failure(error);
-    return -1;
+    EXEC_SEEN(execveat, path, envp, repl_real.execveat(dirfd, path, argv, environment_, flags));
+    return repl_real.execveat(dirfd, path, argv, envp, flags);
 }
 
 REPL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
-    ENSURE(fexecve);
-    if (!exec_seen()) return repl_real.fexecve(fd, argv, envp);
-    char **environment = repl_exec_environment(envp, repl_process);
-    number_exec("");
-    repl_real.fexecve(fd, argv, environment ? environment : envp);
-    int error = errno;
-    repl_free_environment(environment);
-    record_exec_failure(error);
-    return -1;
+    EXEC_SEEN(fexecve, "", envp, repl_real.fexecve(fd, argv, environment_));
+    return repl_real.fexecve(fd, argv, envp);
 }
 
 REPL_EXPORT int execv(const char *path, char *const argv[]) { return execve(path, argv, environ); }
 
 /* execvp and execvpe search PATH inside libc, which calls its own execve: wrap them whole. */
 REPL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
-    static int (*real_execvpe)(const char *, char *const[], char *const[]);
-    if (!real_execvpe) real_execvpe = (__typeof__(real_execvpe))dlsym(RTLD_NEXT, "execvpe");
-    if (!exec_seen()) return real_execvpe(file, argv, envp);
-    char **environment = repl_exec_environment(envp, repl_process);
-    number_exec(file);
-    real_execvpe(file, argv, environment ? environment : envp);
-    int error = errno;
-    repl_free_environment(environment);
-    record_exec_failure(error);
-    return -1;
+    EXEC_SEEN(execvpe, file, envp, repl_real.execvpe(file, argv, environment_));
+    return repl_real.execvpe(file, argv, envp);
 }
 
 REPL_EXPORT int execvp(const char *file, char *const argv[]) { return execvpe(file, argv, environ); }
@@ -231,11 +243,12 @@ static int spawn(bool search, pid_t *pid, const char *path, const posix_spawn_fi
     int (*real)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]) =
         search ? repl_real.posix_spawnp : repl_real.posix_spawn;
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_FORK, 1, true);
         if (slot) {
-            uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_relaxed);
-            pid_t recorded = (pid_t)slot->result;
-            int result = slot->error;
+            uint64_t sequence = repl_turn_sequence(slot);
+            pid_t recorded = (pid_t)slot->call.result;
+            int result = slot->call.error;
             if (recorded > 0) {
                 char **environment = repl_exec_environment(envp ? envp : environ, (uint32_t)sequence);
                 pid_t child = 0;
@@ -250,13 +263,12 @@ static int spawn(bool search, pid_t *pid, const char *path, const posix_spawn_fi
     }
     if (!repl_active()) return real(pid, path, actions, attributes, argv, envp);
     pid_t child = 0;
-    repl_self.depth++;
+    REPL_GUARD();
     uint64_t sequence = repl_take();  /* release-like; the child's logical id */
     char **environment = repl_exec_environment(envp ? envp : environ, (uint32_t)sequence);
     int result = real(&child, path, actions, attributes, argv, environment ? environment : envp);
     repl_free_environment(environment);
     repl_publish(sequence, REPL_FORK, 1, result == 0 ? child : -1, result, NULL, 0);
-    repl_leave();
     if (pid && result == 0) *pid = child;
     return result;
 }
@@ -275,9 +287,8 @@ REPL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_fil
 
 /* system(3) as POSIX describes it, through the spawn and wait wrappers so that both are seen. */
 REPL_EXPORT int system(const char *command) {
-    static int (*real_system)(const char *);
-    if (!real_system) real_system = (__typeof__(real_system))dlsym(RTLD_NEXT, "system");
-    if ((!repl_active() && !repl_replaying()) || command == NULL) return real_system(command);
+    ENSURE(system);
+    if ((!repl_active() && !repl_replaying()) || command == NULL) return repl_real.system(command);
 
     struct sigaction ignore = {.sa_handler = SIG_IGN}, saved_int, saved_quit;
     sigset_t block, saved_mask;
@@ -329,12 +340,13 @@ static void record_wait(pid_t result, const int *status) {
 /* Replays a wait: reaps the real child behind the recorded pid, returns the recorded pid and
  * status. False once promoted. */
 static bool replay_wait(int *status, pid_t *result) {
+    REPL_GUARD();
     repl_slot *slot = repl_turn(REPL_WAIT, 0, true);
     if (!slot) return false;
-    int recorded_status = 0, error = slot->error;
+    int recorded_status = 0, error = slot->call.error;
     struct repl_piece piece = {&recorded_status, sizeof recorded_status};
     repl_turn_payload(slot, &piece, 1);
-    *result = (pid_t)slot->result;
+    *result = (pid_t)slot->call.result;
     if (*result > 0) {
         pid_t real = repl_real_child(*result);
         if (real > 0) repl_real.wait4(real, NULL, 0, NULL);
@@ -386,13 +398,14 @@ REPL_EXPORT pid_t wait3(int *status, int options, struct rusage *usage) {
 REPL_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
     ENSURE(waitid);
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_WAIT, 1, true);
         if (slot) {
             siginfo_t recorded;
             memset(&recorded, 0, sizeof recorded);
             struct repl_piece piece = {&recorded, sizeof recorded};
             repl_turn_payload(slot, &piece, 1);
-            int result = (int)slot->result, error = slot->error;
+            int result = (int)slot->call.result, error = slot->call.error;
             pid_t real = result == 0 ? repl_real_child(recorded.si_pid) : 0;
             if (real > 0 && (options & WNOWAIT) == 0) repl_real.wait4(real, NULL, 0, NULL);
             if (info && result == 0) *info = recorded;
@@ -411,6 +424,7 @@ REPL_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
 
 static void record_exit(int status) {
     if (repl_replaying()) {
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_EXIT, 0, true);
         if (slot) repl_turn_done(slot);
         return;
@@ -423,10 +437,12 @@ REPL_EXPORT void exit(int status) {
     ENSURE(exit);
     record_exit(status);
     repl_real.exit(status);
+    __builtin_unreachable();
 }
 
 REPL_EXPORT void _exit(int status) {
     ENSURE(_exit);
     record_exit(status);
     repl_real._exit(status);
+    __builtin_unreachable();
 }

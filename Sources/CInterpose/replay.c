@@ -4,17 +4,15 @@
  * or returns the recorded result, then completes the turn (repl_turn_done), which wakes exactly
  * the thread that owns the next message. Payloads arrive through payload area 0, in sequence
  * order, so whoever holds the turn reads the next bytes there.
+ *
+ * The caller holds a guard (REPL_GUARD) from before its turn until it has completed it.
  */
 #include "interpose.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+REPL_NO_HEAP
 
 static REPL_TLS repl_waiter *my_waiter;
 static REPL_TLS uint64_t my_waiter_key;
@@ -30,24 +28,24 @@ static repl_waiter *waiter_of_this_thread(void) {
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t value) {
     struct timespec timeout = {0, 20 * 1000 * 1000};  /* a safety net; wake-ups are targeted */
-    syscall(SYS_futex, word, FUTEX_WAIT, value, &timeout, NULL, 0);
+    repl_syscall(SYS_futex, word, FUTEX_WAIT, value, &timeout, NULL, 0);
 }
 
 static void stop_here(void) {
-    for (;;) pause();  /* the replayer reports and ends the program */
+    for (;;) repl_syscall(SYS_pause);  /* the replayer reports and ends the program */
 }
 
 static void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t resource) {
     repl_shared *r = repl_region;
     uint32_t expected = 0;
     if (atomic_compare_exchange_strong_explicit(&r->diverged, &expected, 2, memory_order_acq_rel, memory_order_acquire)) {
-        r->divergence = (struct repl_divergence){
+        r->divergence = (repl_divergence){
             .sequence = sequence,
-            .expected_resource = slot->resource, .observed_resource = resource,
-            .expected_process = slot->process, .expected_thread = slot->thread,
+            .expected_resource = slot->call.resource, .observed_resource = resource,
+            .expected_process = slot->call.process, .expected_thread = slot->call.thread,
             .observed_process = repl_process, .observed_thread = repl_self.thread,
-            .expected_kind = slot->kind, .observed_kind = kind,
-            .real_pid = (int32_t)syscall(SYS_getpid), .real_tid = (int32_t)syscall(SYS_gettid),
+            .expected_kind = slot->call.kind, .observed_kind = kind,
+            .real_pid = (int32_t)repl_syscall(SYS_getpid), .real_tid = (int32_t)repl_syscall(SYS_gettid),
         };
         atomic_store_explicit(&r->diverged, 1, memory_order_release);
     }
@@ -58,25 +56,43 @@ static void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t 
  * stops itself (SIGSTOP); replay goes on when it is resumed. */
 static void stop_for_debugger(uint64_t sequence, uint16_t kind) {
     char line[256];
-    long pid = syscall(SYS_getpid), tid = syscall(SYS_gettid);
+    long pid = repl_syscall(SYS_getpid), tid = repl_syscall(SYS_gettid);
     int n = snprintf(line, sizeof line,
                      "replplay: stopped before sequence %llu (call kind %u) in logical process %u thread %u: "
                      "real pid %ld, tid %ld\nreplplay: attach with: gdb -p %ld   (replay resumes on SIGCONT: kill -CONT %ld)\n",
                      (unsigned long long)sequence, kind, repl_process, repl_self.thread, pid, tid, tid, pid);
-    if (n > 0) {
-        ssize_t ignored = syscall(SYS_write, 2, line, (size_t)n);
-        (void)ignored;
-    }
-    syscall(SYS_tgkill, pid, tid, SIGSTOP);
+    if (n > 0) repl_say(line);
+    repl_syscall(SYS_tgkill, pid, tid, SIGSTOP);
+}
+
+/* The message with sequence number `sequence`, once the replayer has filled it. */
+static repl_slot *filled(repl_shared *r, uint64_t sequence) {
+    repl_slot *slot = repl_ring_slot(r, sequence);
+    return repl_slot_published(slot) == sequence ? slot : NULL;
+}
+
+static bool is_mine(const repl_slot *slot) {
+    return slot->call.process == repl_process && slot->call.thread == repl_self.thread;
+}
+
+/* The next turn's message when it is this thread's, NULL otherwise. */
+static repl_slot *my_turn(repl_shared *r) {
+    uint64_t sequence = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
+    repl_slot *slot = filled(r, sequence);
+    if (!slot || !is_mine(slot)) return NULL;
+    /* The owner fields were read after the sequence number; had another thread completed this
+     * turn meanwhile, the replayer could have refilled the slot with a message 65536 later,
+     * whose owner we may have read. The fields are this message's only if the turn is still
+     * open. */
+    atomic_thread_fence(memory_order_acquire);
+    return atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1 == sequence ? slot : NULL;
 }
 
 /* Wakes the thread that owns the message after `sequence`, if that is another thread. */
 static void wake_next_owner(repl_shared *r, uint64_t sequence) {
     atomic_thread_fence(memory_order_seq_cst);  /* pairs with repl_publish_for_replay */
-    repl_slot *next = repl_ring(r) + ((sequence + 1) & (REPL_RING_SLOTS - 1));
-    if (atomic_load_explicit(&next->sequence, memory_order_acquire) == sequence + 1 &&
-        (next->process != repl_process || next->thread != repl_self.thread))
-        repl_wake_owner(r, next->process, next->thread);
+    repl_slot *next = filled(r, sequence + 1);
+    if (next && !is_mine(next)) repl_wake_owner(r, next->call.process, next->call.thread);
 }
 
 /* A thread the layer did not see created (see REPL_UNKNOWN_THREAD) takes as its identity the
@@ -84,18 +100,16 @@ static void wake_next_owner(repl_shared *r, uint64_t sequence) {
  * entry yet, so they poll; the claim is the compare-and-swap that completes the turn. A
  * thread_start that waits for a handle nobody has, for two seconds, is a divergence. */
 static void adopt_thread(repl_shared *r) {
-    repl_slot *ring = repl_ring(r);
     uint64_t handle = (uint64_t)pthread_self(), waiting_on = 0;
     unsigned rounds_on_other = 0;
     for (unsigned round = 0;; round++) {
         if (atomic_load_explicit(&r->diverged, memory_order_acquire)) stop_here();
         if (atomic_load_explicit(&r->promoted, memory_order_acquire)) return;
         uint64_t done = atomic_load_explicit(&r->next_sequence, memory_order_acquire);
-        repl_slot *slot = ring + ((done + 1) & (REPL_RING_SLOTS - 1));
-        if (atomic_load_explicit(&slot->sequence, memory_order_acquire) == done + 1 &&
-            slot->kind == REPL_THREAD_START && slot->process == repl_process) {
-            uint32_t thread = slot->thread;
-            uint64_t resource = slot->resource;
+        repl_slot *slot = filled(r, done + 1);
+        if (slot && slot->call.kind == REPL_THREAD_START && slot->call.process == repl_process) {
+            uint32_t thread = slot->call.thread;
+            uint64_t resource = slot->call.resource;
             /* The slot cannot be refilled before its turn completes, which is the claim. */
             if (resource == handle &&
                 atomic_compare_exchange_strong_explicit(&r->next_sequence, &done, done + 1, memory_order_acq_rel,
@@ -115,7 +129,7 @@ static void adopt_thread(repl_shared *r) {
             continue;
         }
         struct timespec pause_time = {0, 200 * 1000};
-        syscall(SYS_nanosleep, &pause_time, NULL);
+        repl_syscall(SYS_nanosleep, &pause_time, NULL);
     }
 }
 
@@ -131,151 +145,101 @@ static void go_live(void) {
     }
     while (atomic_load_explicit(&state, memory_order_acquire) != 2) {
         struct timespec pause_time = {0, 100 * 1000};
-        syscall(SYS_nanosleep, &pause_time, NULL);
+        repl_syscall(SYS_nanosleep, &pause_time, NULL);
     }
+}
+
+/* Sleeps until woken for a turn, unless the turn came meanwhile. */
+static void sleep_for_turn(repl_shared *r, repl_waiter *waiter, uint32_t word) {
+    __atomic_store_n(&waiter->sleeping, 1, __ATOMIC_RELEASE);
+    atomic_thread_fence(memory_order_seq_cst);  /* pairs with repl_wake_owner */
+    if (!my_turn(r)) futex_wait(&waiter->word, word);
+    __atomic_store_n(&waiter->sleeping, 0, __ATOMIC_RELEASE);
 }
 
 repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
     repl_shared *r = repl_region;
-    repl_slot *ring = repl_ring(r);
-    repl_self.depth++;
     if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread(r);
     repl_waiter *waiter = waiter_of_this_thread();
-    unsigned spins = 0;
-    for (;;) {
+    for (unsigned spins = 0;;) {
         uint32_t word = atomic_load_explicit(&waiter->word, memory_order_acquire);
         if (REPL_UNLIKELY(atomic_load_explicit(&r->diverged, memory_order_acquire))) stop_here();
         if (REPL_UNLIKELY(atomic_load_explicit(&r->promoted, memory_order_acquire))) {
             go_live();
-            repl_self.depth--;
             return NULL;  /* live: the caller performs the call for real */
         }
-        uint64_t sequence = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
-        repl_slot *slot = ring + (sequence & (REPL_RING_SLOTS - 1));
-        if (atomic_load_explicit(&slot->sequence, memory_order_acquire) == sequence &&
-            slot->process == repl_process && slot->thread == repl_self.thread) {
-            /* The owner fields were read after the sequence number; had another thread completed
-             * this turn meanwhile, the replayer could have refilled the slot with a message
-             * 65536 later, whose owner we may have read. The turn is still open, so the fields
-             * are this message's, only if nobody completed it. */
-            atomic_thread_fence(memory_order_acquire);
-            if (atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1 == sequence) {
-                if (REPL_UNLIKELY(slot->kind == REPL_SIGNAL)) {  /* a delivery comes first */
-                    repl_replay_signal(slot);
-                    repl_self.depth++;
-                    spins = 0;
-                    continue;
-                }
-                if (slot->kind != kind || (check_resource && slot->resource != resource))
-                    diverge(slot, sequence, kind, resource);
-                if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
-                return slot;
-            }
+        repl_slot *slot = my_turn(r);
+        if (slot && REPL_UNLIKELY(slot->call.kind == REPL_SIGNAL)) {  /* a delivery comes first */
+            repl_replay_signal(slot);
+            spins = 0;
             continue;
         }
-        if (spins < 4096) {  /* about 50 µs: a turn handed over between running threads needs no sleep */
-            spins++;
+        if (slot) {
+            uint64_t sequence = repl_turn_sequence(slot);
+            if (slot->call.kind != kind || (check_resource && slot->call.resource != resource))
+                diverge(slot, sequence, kind, resource);
+            if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
+            return slot;
+        }
+        if (spins++ < 4096) {  /* about 50 µs: a turn handed over between running threads needs no sleep */
             __builtin_ia32_pause();
             continue;
         }
-        __atomic_store_n(&waiter->sleeping, 1, __ATOMIC_RELEASE);
-        atomic_thread_fence(memory_order_seq_cst);
-        uint64_t again = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
-        repl_slot *check = ring + (again & (REPL_RING_SLOTS - 1));
-        bool mine = atomic_load_explicit(&check->sequence, memory_order_acquire) == again &&
-                    check->process == repl_process && check->thread == repl_self.thread;
-        if (!mine) futex_wait(&waiter->word, word);
-        __atomic_store_n(&waiter->sleeping, 0, __ATOMIC_RELEASE);
+        sleep_for_turn(r, waiter, word);
     }
 }
 
 void repl_turn_done(repl_slot *slot) {
     repl_shared *r = repl_region;
-    uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_relaxed);
+    uint64_t sequence = repl_turn_sequence(slot);
     atomic_store_explicit(&r->next_sequence, sequence, memory_order_release);
     wake_next_owner(r, sequence);
-    repl_self.depth--;
 }
 
 void repl_take_signal_turns(void) {
-    repl_shared *r = repl_region;
-    for (;;) {
-        uint64_t sequence = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
-        repl_slot *slot = repl_ring(r) + (sequence & (REPL_RING_SLOTS - 1));
-        if (atomic_load_explicit(&slot->sequence, memory_order_acquire) != sequence || slot->kind != REPL_SIGNAL ||
-            slot->process != repl_process || slot->thread != repl_self.thread)
-            return;
-        atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1 != sequence) return;
-        repl_self.depth++;  /* as in a turn; completing it leaves the layer */
-        repl_replay_signal(slot);
-    }
+    for (repl_slot *slot; (slot = my_turn(repl_region)) && slot->call.kind == REPL_SIGNAL;) repl_replay_signal(slot);
 }
 
 int64_t repl_turn_complete(repl_slot *slot) {
-    int error = slot->error;
-    int64_t result = slot->result;
+    int error = slot->call.error;
+    int64_t result = slot->call.result;
     repl_turn_done(slot);
     if (error) errno = error;
     return result;
 }
 
-/* Where the next payload byte goes: pieces filled in order; bytes beyond them are dropped. */
-struct delivery {
-    const struct repl_piece *pieces;
-    int count;
-    int piece;
-    size_t offset;
-};
-
-static void deliver(struct delivery *d, const uint8_t *from, size_t left) {
-    while (left > 0 && d->piece < d->count) {
-        size_t room = d->pieces[d->piece].length - d->offset;
-        size_t n = left < room ? left : room;
-        memcpy((uint8_t *)d->pieces[d->piece].data + d->offset, from, n);
-        from += n;
-        left -= n;
-        d->offset += n;
-        if (d->offset == d->pieces[d->piece].length) {
-            d->piece++;
-            d->offset = 0;
+/* Copies the next `length` bytes of payload area 0 to `out` (drops them when `out` is NULL),
+ * waiting for the replayer to stream them in. */
+static void take_payload(void *out, size_t length) {
+    repl_payload_area *area = repl_area(repl_region, 0);
+    for (unsigned round = 0; length > 0;) {
+        size_t n = repl_area_get(area, out, length);
+        if (n == 0 && ++round > 256) {
+            struct timespec pause_time = {0, 20 * 1000};
+            repl_syscall(SYS_nanosleep, &pause_time, NULL);
         }
+        if (out) out = (uint8_t *)out + n;
+        length -= n;
     }
 }
 
 void repl_turn_payload(repl_slot *slot, const struct repl_piece *pieces, int count) {
-    struct delivery d = {pieces, count, 0, 0};
-    uint64_t total = slot->payload_length;
-    if (total <= REPL_INLINE_PAYLOAD) {
-        deliver(&d, slot->inline_payload, (size_t)total);
-        return;
+    uint64_t left = slot->call.payload_length;
+    bool inline_payload = left <= REPL_INLINE_PAYLOAD;
+    const uint8_t *from = slot->inline_payload;
+    for (int i = 0; i < count && left > 0; i++) {
+        size_t n = pieces[i].length < left ? pieces[i].length : (size_t)left;
+        if (inline_payload) memcpy((void *)pieces[i].data, from, n);
+        else take_payload((void *)pieces[i].data, n);
+        from += n;
+        left -= n;
     }
-    repl_payload_area *area = repl_area(repl_region, 0);
-    uint8_t *data = repl_area_data(area);
-    uint64_t tail = atomic_load_explicit(&area->tail, memory_order_relaxed);
-    unsigned round = 0;
-    while (total > 0) {
-        uint64_t head = atomic_load_explicit(&area->head, memory_order_acquire);
-        if (head == tail) {  /* the replayer is still streaming this payload in */
-            if (++round > 256) {
-                struct timespec pause_time = {0, 20 * 1000};
-                syscall(SYS_nanosleep, &pause_time, NULL);
-            }
-            continue;
-        }
-        size_t at = (size_t)(tail % REPL_PAYLOAD_AREA_SIZE);
-        size_t n = (size_t)(head - tail);
-        if (n > total) n = (size_t)total;
-        if (n > REPL_PAYLOAD_AREA_SIZE - at) n = REPL_PAYLOAD_AREA_SIZE - at;
-        deliver(&d, data + at, n);
-        tail += n;
-        total -= n;
-        atomic_store_explicit(&area->tail, tail, memory_order_release);
-    }
+    if (!inline_payload && left > 0) take_payload(NULL, (size_t)left);  /* beyond the buffers: dropped */
 }
 
 bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool check_resource, const struct repl_piece *pieces,
                          int count, int64_t *result) {
+    REPL_GUARD();
     repl_slot *slot = repl_turn(kind, resource, check_resource);
     if (!slot) return false;
     repl_turn_payload(slot, pieces, count);

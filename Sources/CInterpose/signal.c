@@ -5,7 +5,7 @@
  *
  * Record: a delivery is a `signal` message (resource: the signal; payload: signo, code, sender
  * pid and uid), numbered when the program's handler runs, then the handler. A signal that
- * arrives while the thread is inside the layer waits until the thread leaves it (repl_leave).
+ * arrives while the thread is inside the layer waits until the thread leaves it (REPL_GUARD).
  *
  * Replay: real deliveries are ignored; a thread whose next message is a `signal` runs the
  * program's handler there, at its next intercepted call, with the recorded sender. A signal
@@ -106,7 +106,10 @@ void repl_replay_signal(repl_slot *slot) {
     memcpy(&delivery, slot->inline_payload, sizeof delivery);
     repl_turn_done(slot);
     int saved_errno = errno;
+    uint16_t depth = repl_self.depth;
+    repl_self.depth = 0;  /* the handler runs as the program's code: its calls take their turns */
     run_recorded(&delivery);
+    repl_self.depth = depth;
     errno = saved_errno;
 }
 

@@ -21,6 +21,7 @@
  * holder, who releases without a turn), then the next turn. */
 #define REPLAY_TURN_THEN_REAL(kind, name, object, ...)                                       \
     if (repl_replaying()) {                                                                  \
+        REPL_GUARD();                                                                         \
         repl_slot *slot = repl_turn(kind, (uintptr_t)(object), false);                        \
         int real_result = repl_real.name(__VA_ARGS__);                                       \
         if (slot) repl_turn_done(slot);                                                      \
@@ -51,6 +52,7 @@
  * so does the replayed one (blocking: the holder releases without a turn). */
 #define REPLAY_OUTCOME(kind, object, acquire)                                                \
     if (repl_replaying()) {                                                                  \
+        REPL_GUARD();                                                                         \
         repl_slot *slot = repl_turn(kind, (uintptr_t)(object), false);                        \
         if (slot) {                                                                          \
             int outcome = (int)repl_turn_result(slot);                                       \
@@ -87,10 +89,11 @@ __asm__(".symver repl_cond_timedwait_old, pthread_cond_timedwait@GLIBC_2.2.5");
     ENSURE(pthread_mutex_lock);                                                              \
     if (repl_replaying()) {                                                                  \
         pthread_mutex_unlock(m);                                                             \
+        REPL_GUARD();                                                                         \
         repl_slot *slot = repl_turn(kind, (uintptr_t)(c), false);                             \
         repl_real.pthread_mutex_lock(m);                                                     \
         if (!slot) return 0;                                                                 \
-        int outcome = (int)slot->result;                                                     \
+        int outcome = (int)slot->call.result;                                                     \
         repl_turn_done(slot);                                                                \
         return outcome;                                                                      \
     }
@@ -158,30 +161,34 @@ REPL_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
 REPL_EXPORT int sem_post(sem_t *s) {
     ENSURE(sem_post);
     if (repl_replaying()) {  /* release-like: the turn, then the effect */
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_SEM_POST, (uintptr_t)s, false);
         if (slot) repl_turn_done(slot);
         return repl_real.sem_post(s);
     }
     if (!repl_active()) return repl_real.sem_post(s);
-    repl_self.depth++;
-    uint64_t sequence = repl_take();  /* release-like: numbered before the post */
-    int result = repl_real.sem_post(s);
-    int error = result ? errno : 0;
-    repl_publish(sequence, REPL_SEM_POST, (uintptr_t)s, result, error, NULL, 0);
-    repl_leave();
-    errno = error ? error : errno;
+    int result, error;
+    {
+        REPL_GUARD();
+        uint64_t sequence = repl_take();  /* release-like: numbered before the post */
+        result = repl_real.sem_post(s);
+        error = result ? errno : 0;
+        repl_publish(sequence, REPL_SEM_POST, (uintptr_t)s, result, error, NULL, 0);
+    }
+    if (error) errno = error;
     return result;
 }
 
 /* Replay of calls whose effect needs other threads to make progress first (all of a barrier's
  * threads arriving, a joined thread finishing, pthread_once's initialiser running): the real
  * call, then the turn; the recorded result is returned. */
-#define REPLAY_EFFECT_THEN_TURN(kind, object, call)                                          \
+#define REPLAY_EFFECT_THEN_TURN(kind, object, real_call)                                          \
     if (repl_replaying()) {                                                                  \
-        int real_result = (call);                                                            \
+        int real_result = (real_call);                                                            \
+        REPL_GUARD();                                                                         \
         repl_slot *slot = repl_turn(kind, (uintptr_t)(object), false);                        \
         if (!slot) return real_result;                                                       \
-        int outcome = (int)slot->result;                                                     \
+        int outcome = (int)slot->call.result;                                                     \
         repl_turn_done(slot);                                                                \
         return outcome;                                                                      \
     }
@@ -233,7 +240,6 @@ static void *thread_trampoline(void *raw) {
     struct thread_start start = *(struct thread_start *)raw;
     repl_self.thread = start.thread;
     repl_self.area = REPL_NO_AREA;
-    repl_self.depth = 0;
     free(raw);  /* once the thread has its identity: the allocator may take sequenced locks */
     if (!repl_replay_mode) atomic_fetch_add_explicit(&repl_region->threads_started, 1, memory_order_relaxed);
     return start.routine(start.argument);
@@ -246,13 +252,14 @@ REPL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, vo
          * sequenced the same way in both modes. */
         struct thread_start *start = malloc(sizeof *start);
         if (!start) return EAGAIN;
+        REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_THREAD_CREATE, 0, false);
         if (!slot) {
             free(start);
             return repl_real.pthread_create(thread, attr, routine, argument);
         }
         /* The new thread's logical id is this turn's sequence number, as at record. */
-        *start = (struct thread_start){routine, argument, (uint32_t)atomic_load_explicit(&slot->sequence, memory_order_relaxed)};
+        *start = (struct thread_start){routine, argument, (uint32_t)repl_turn_sequence(slot)};
         int result = repl_real.pthread_create(thread, attr, thread_trampoline, start);
         if (result != 0) free(start);
         repl_turn_done(slot);
@@ -261,7 +268,7 @@ REPL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, vo
     if (!repl_active()) return repl_real.pthread_create(thread, attr, routine, argument);
     struct thread_start *start = malloc(sizeof *start);
     if (!start) return EAGAIN;
-    repl_self.depth++;
+    REPL_GUARD();
     /* Release-like: the new thread can observe what came before; its logical id is the
      * creation's sequence number (R3). */
     uint64_t sequence = repl_take();
@@ -269,6 +276,5 @@ REPL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, vo
     int result = repl_real.pthread_create(thread, attr, thread_trampoline, start);
     if (result != 0) free(start);
     repl_publish(sequence, REPL_THREAD_CREATE, (uint32_t)sequence, result, 0, NULL, 0);
-    repl_leave();
     return result;
 }

@@ -7,7 +7,6 @@
 #include "interpose.h"
 
 #include <errno.h>
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -104,7 +103,6 @@ REPL_EXPORT long syscall(long number, ...) {
     va_end(arguments);
     if (number == SYS_getrandom && (repl_active() || repl_replaying()))
         return getrandom((void *)a, (size_t)b, (unsigned int)c);
-    static long (*real_syscall)(long, ...);
-    if (!real_syscall) real_syscall = (__typeof__(real_syscall))dlsym(RTLD_NEXT, "syscall");
-    return real_syscall(number, a, b, c, d, e, f);
+    ENSURE(syscall);
+    return repl_real.syscall(number, a, b, c, d, e, f);
 }

@@ -50,16 +50,14 @@ final class RingDrainer: @unchecked Sendable {
 
     private func drain() throws {
         let shared = region.base
-        let ring = repl_ring(shared)!
-        let mask = UInt64(REPL_RING_SLOTS - 1)
-        let outputCommit = shared.pointee.output_commit != 0
+                let outputCommit = shared.pointee.output_commit != 0
         var drained = repl_drained(shared)
         var committed: UInt64 = 0
         var idleRounds = 0
         var stalledSince: UInt64 = 0
         while true {
             let next = drained + 1
-            let slot = ring + Int(next & mask)
+            let slot = repl_ring_slot(shared, next)!
             if repl_slot_published(slot) == next {
                 try copy(slot, sequence: next)
                 drained = next
@@ -109,46 +107,36 @@ final class RingDrainer: @unchecked Sendable {
     }
 
     private func copy(_ slot: UnsafeMutablePointer<repl_slot>, sequence: UInt64) throws {
-        let message = slot.pointee
-        let length = Int(message.payload_length)
-        if message.area == REPL_NO_AREA {
-            try withUnsafeBytes(of: message.inline_payload) { inline in
-                try writer.append(sequence: sequence, process: message.process, thread: message.thread,
-                                  kind: MessageKind(rawValue: message.kind), resource: message.resource,
-                                  result: message.result, errno: message.error,
+        let call = slot.pointee.call
+        let length = Int(call.payload_length)
+        let kind = MessageKind(rawValue: call.kind)
+        if call.area == REPL_NO_AREA {
+            try withUnsafeBytes(of: slot.pointee.inline_payload) { inline in
+                try writer.append(sequence: sequence, process: call.process, thread: call.thread, kind: kind,
+                                  resource: call.resource, result: call.result, errno: call.error,
                                   payload: UnsafeRawBufferPointer(rebasing: inline[0..<min(length, inline.count)]))
             }
             return
         }
-        guard UInt32(message.area) < REPL_PAYLOAD_AREAS else {
-            throw ToolError.failed("message \(sequence) names payload area \(message.area), which does not exist")
+        guard UInt32(call.area) < REPL_PAYLOAD_AREAS else {
+            throw ToolError.failed("message \(sequence) names payload area \(call.area), which does not exist")
         }
-        let area = repl_area(region.base, UInt32(message.area))!
-        let data = repl_area_data(area)!
-        let areaSize = UInt64(REPL_PAYLOAD_AREA_SIZE)
-        var tail = repl_area_tail(area)
-        try writer.append(sequence: sequence, process: message.process, thread: message.thread,
-                          kind: MessageKind(rawValue: message.kind), resource: message.resource,
-                          result: message.result, errno: message.error, payloadSize: length) { piece in
+        let area = repl_area(region.base, UInt32(call.area))!
+        try writer.append(sequence: sequence, process: call.process, thread: call.thread, kind: kind,
+                          resource: call.resource, result: call.result, errno: call.error,
+                          payloadSize: length) { piece in
             var filled = 0
             var waits = 0
             while filled < piece.count {
-                let head = repl_area_head(area)
-                guard head > tail else {
-                    // The thread is still copying its payload in.
+                let copied = repl_area_get(area, piece.baseAddress! + filled, piece.count - filled)
+                filled += copied
+                if copied == 0 {  // the thread is still copying its payload in
                     waits += 1
                     if waits > 100 {
                         var pause = timespec(tv_sec: 0, tv_nsec: 10_000)
                         nanosleep(&pause, nil)
                     }
-                    continue
                 }
-                let offset = Int(tail % areaSize)
-                let count = min(Int(head - tail), piece.count - filled, Int(areaSize) - offset)
-                (piece.baseAddress! + filled).copyMemory(from: data + offset, byteCount: count)
-                filled += count
-                tail += UInt64(count)
-                repl_area_consume(area, tail)
             }
         }
     }

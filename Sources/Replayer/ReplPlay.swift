@@ -271,9 +271,10 @@ struct ReplPlay: ParsableCommand {
     }
 
     private static func expected(_ shared: UnsafeMutablePointer<repl_shared>, _ sequence: UInt64) -> String {
-        let slot = repl_ring(shared)! + Int(sequence & UInt64(REPL_RING_SLOTS - 1))
+        let slot = repl_ring_slot(shared, sequence)!
         guard repl_slot_published(slot) == sequence else { return "the message" }
-        return "\(MessageKind(rawValue: slot.pointee.kind)) on 0x\(String(slot.pointee.resource, radix: 16)) by logical process \(slot.pointee.process) thread \(slot.pointee.thread)"
+        let call = slot.pointee.call
+        return "\(MessageKind(rawValue: call.kind)) on 0x\(String(call.resource, radix: 16)) by logical process \(call.process) thread \(call.thread)"
     }
 
     private static func describe(_ d: repl_divergence) -> String {

@@ -96,20 +96,13 @@ final class RingFeeder: @unchecked Sendable {
             rounds += 1
             if rounds > 64 { pause(microseconds: 50) }
         }
-        let slot = repl_ring(shared)! + Int(message.sequence & (slots - 1))
-        slot.pointee.process = message.process
-        slot.pointee.thread = message.thread
-        slot.pointee.resource = message.resource
-        slot.pointee.result = message.result
-        slot.pointee.error = message.errno
-        slot.pointee.kind = message.kind.rawValue
-        slot.pointee.payload_length = UInt64(message.payload.count)
+        let slot = repl_ring_slot(shared, message.sequence)!
         let inline = message.payload.count <= Int(REPL_INLINE_PAYLOAD)
-        slot.pointee.area = inline ? UInt16(REPL_NO_AREA) : 0
-        if inline {
-            withUnsafeMutableBytes(of: &slot.pointee.inline_payload) { bytes in
-                bytes.copyBytes(from: message.payload)
-            }
+        var call = repl_call(process: message.process, thread: message.thread, resource: message.resource,
+                             result: message.result, error: message.errno, kind: message.kind.rawValue,
+                             area: inline ? UInt16(REPL_NO_AREA) : 0, payload_length: UInt64(message.payload.count))
+        message.payload.withUnsafeBytes { bytes in
+            repl_slot_fill(slot, &call, inline ? bytes.baseAddress : nil)
         }
         if repl_publish_for_replay(shared, slot, message.sequence) != 0 {
             repl_wake_owner(shared, message.process, message.thread)
@@ -135,27 +128,18 @@ final class RingFeeder: @unchecked Sendable {
     /// Writes a payload into area 0 as its reader makes room.
     private func stream(_ payload: [UInt8]) -> Bool {
         let area = repl_area(region.base, 0)!
-        let data = repl_area_data(area)!
-        let size = UInt64(REPL_PAYLOAD_AREA_SIZE)
-        var head = repl_area_head(area)
         var offset = 0
         var rounds = 0
         while offset < payload.count {
-            let room = size - (head - repl_area_tail_acquire(area))
-            if room == 0 {
+            let copied = payload.withUnsafeBytes { bytes in
+                repl_area_put(area, bytes.baseAddress! + offset, payload.count - offset)
+            }
+            offset += copied
+            if copied == 0 {  // full: the thread holding the turn is reading
                 if stopping { return false }
                 rounds += 1
                 if rounds > 64 { pause(microseconds: 50) }
-                continue
             }
-            let at = Int(head % size)
-            let count = min(Int(room), payload.count - offset, Int(size) - at)
-            payload.withUnsafeBytes { bytes in
-                UnsafeMutableRawPointer(data + at).copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
-            }
-            offset += count
-            head += UInt64(count)
-            repl_area_produce(area, head)
         }
         return true
     }

@@ -19,20 +19,24 @@ import Testing
         #expect(!exported.contains { $0.hasPrefix("repl_") }, "internal symbols are hidden")
     }
 
-    @Test func cKindNumbersAreLogFormatKinds() throws {
-        let header = try String(contentsOfFile: Recording.root + "/Sources/CInterpose/interpose.h", encoding: .utf8)
-        let pattern = try NSRegularExpression(pattern: "REPL_([A-Z0-9_]+) = ([0-9]+)")
-        let matches = pattern.matches(in: header, range: NSRange(header.startIndex..., in: header))
-        #expect(matches.count > 50)
-        for match in matches {
-            let name = String(header[Range(match.range(at: 1), in: header)!]).lowercased()
-            let number = UInt16(header[Range(match.range(at: 2), in: header)!])!
-            let kind = MessageKind(rawValue: number)
-            // The C names are the printed names, spelled in capitals (rwlock names differ only in
-            // their "lock" suffix).
-            let printed = kind.description.replacingOccurrences(of: "lock", with: "")
-            #expect(printed == name.replacingOccurrences(of: "lock", with: ""), "C \(name) = \(number) is \(kind) in LogFormat")
+    /// The one list of kinds (the ABI header) and LogFormat's MessageKind agree in both
+    /// directions: every entry is a kind with that number and name, and every kind is an entry.
+    @Test func theKindListIsLogFormatsKinds() throws {
+        let header = try String(contentsOfFile: Recording.root + "/Sources/CReplABI/include/replkinds.h", encoding: .utf8)
+        let pattern = try NSRegularExpression(pattern: #"X\((\d+), ([A-Z0-9_]+), "([a-z0-9_]+)"\)"#)
+        let entries = pattern.matches(in: header, range: NSRange(header.startIndex..., in: header)).map { match in
+            let field = { (i: Int) in String(header[Range(match.range(at: i), in: header)!]) }
+            return (number: UInt16(field(1))!, cName: field(2), logName: field(3))
         }
+        #expect(entries.count > 60)
+        #expect(Set(entries.map(\.number)).count == entries.count, "a number is listed twice")
+        #expect(Set(entries.map(\.logName)).count == entries.count, "a name is listed twice")
+        for entry in entries {
+            #expect(entry.cName.lowercased() == entry.logName, "REPL_\(entry.cName) is printed \(entry.logName)")
+            #expect(MessageKind(rawValue: entry.number).description == entry.logName)
+            #expect(MessageKind(name: entry.logName)?.rawValue == entry.number)
+        }
+        #expect(Set(MessageKind.known.map(\.rawValue)) == Set(entries.map(\.number)))
     }
 
     @Test func aProgramWithoutTheRecorderRunsUntouched() throws {

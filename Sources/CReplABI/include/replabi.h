@@ -1,40 +1,61 @@
 /*
  * The shared-memory ABI between the interception layer (libreplintercept.so, in every process
- * of the recorded program) and the recorder (replrec). Header only: structs, constants and the
- * few inline atomics both sides need. Any change to a layout bumps REPL_ABI_VERSION.
+ * of the recorded program) and the tools (replrec records, replplay replays). Header only:
+ * structs, constants, and the ring protocol as inline functions both sides call, so that the
+ * index arithmetic and the memory orderings are written once. Any change to a layout bumps
+ * REPL_ABI_VERSION.
  *
- * Layout of the region (one shared-memory object, created 0600 by the recorder):
+ * The region: one shared-memory object, created 0600 by the tool, mapped by every process.
  *
- *   repl_shared                 header, counters
- *   repl_slot[ring_slots]       the message ring: sequence number s lives in slot s % ring_slots
- *   repl_payload_area[areas]    one per live thread: a byte ring for payloads too big for a slot
- *
- * Replay: the replayer fills slot s from the log (payloads through payload area 0, in sequence
- * order) and publishes slot.sequence = s; the thread whose logical ids the slot names waits
- * until s == replayed + 1 (its turn), checks that its call matches the message, performs the
- * call or returns the recorded result, stores replayed = s and wakes the owner of s + 1 through
- * its entry in the waiter table. A mismatch fills `divergence` and stops the program.
+ *   offset                   part
+ *   0                        repl_shared               configuration, counters (cache lines below)
+ *   repl_free_list_offset()  uint16_t[REPL_PAYLOAD_AREAS]   free list of payload areas (record)
+ *   repl_waiters_offset()    repl_waiter[REPL_WAITERS]       who sleeps for which turn (replay)
+ *   repl_ring_offset()       repl_slot[REPL_RING_SLOTS]      the ring: sequence s in slot s % N
+ *   repl_areas_offset()      REPL_PAYLOAD_AREAS x (repl_payload_area + REPL_PAYLOAD_AREA_SIZE)
  *
  * Record: a thread takes s = ++next_sequence (R2), waits until slot s is free (drained >= s -
- * ring_slots), fills it, writes its payload into its own area, and publishes the slot by storing
- * s into slot.sequence with release order. The recorder drains slots in sequence order: it
- * waits for slot.sequence == drained + 1 (acquire), copies the message, and stores drained + 1
- * (release), which frees the slot. No system call on this path unless the ring is full.
+ * N), fills it (repl_slot_fill), writes a payload over REPL_INLINE_PAYLOAD bytes into its own
+ * payload area (repl_area_put), and publishes s (repl_slot_publish). The recorder drains slots
+ * in sequence order: it waits for slot.sequence == drained + 1, copies the call and its payload
+ * (repl_area_get), and advances drained, which frees the slot. No system call on this path
+ * unless the ring or an area is full.
+ *
+ * Replay: the replayer fills slot s from the log (payloads through payload area 0, in sequence
+ * order) and publishes it (repl_publish_for_replay); the thread the slot names waits until s ==
+ * next_sequence + 1 (its turn), checks that its call matches, performs the call or returns the
+ * recorded result, stores next_sequence = s and wakes the owner of s + 1 (repl_wake_owner). A
+ * mismatch fills `divergence` and stops the program.
+ *
+ * Version history:
+ *   1  the first ring: slots, payload areas, counters.
+ *   2  output commit (commit_wanted, committed, the futex words) and the waiter table.
+ *   3  commit_wanted on a cache line of its own (it shared next_sequence's); a slot's call
+ *      fields grouped as repl_call (same offsets); kinds from replkinds.h (same numbers).
  */
 #ifndef REPLREC_REPLABI_H
 #define REPLREC_REPLABI_H
+
+#include "replkinds.h"
 
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+/* The system calls of the inline functions below. The layer defines this to its own raw
+ * helper before including the header (its calls must not go through an interposed symbol). */
+#ifndef REPL_ABI_SYSCALL
+#define REPL_ABI_SYSCALL syscall
+#endif
+
 #define REPL_ABI_MAGIC 0x52504C52u /* "RLPR" */
-#define REPL_ABI_VERSION 2u
+#define REPL_ABI_VERSION 3u
 
 #define REPL_RING_SLOTS (1u << 16)
 #define REPL_PAYLOAD_AREAS 1024u
@@ -50,91 +71,58 @@
 /* Environment variables the layer reads (and removes from what the program sees recorded). */
 #define REPL_ENV_SHM "REPLREC_SHM"         /* name of the shared-memory object */
 #define REPL_ENV_PROCESS "REPLREC_PROCESS" /* logical process id of a process started by exec */
+#define REPL_ENV_LAYER "REPLREC_LAYER"     /* path of libreplintercept.so, to keep it on exec */
+#define REPL_ENV_OUTPUTS "REPLREC_OUTPUTS" /* replay: "dev:ino,dev:ino" of the inherited outputs */
 
 /* Logical ids (R3): the root process is 0, a forked or spawned process gets the sequence number
  * of its fork; a process's main thread is 0, a created thread gets the number of its
  * pthread_create. Sequence numbers start at 1, so the ids never collide. */
-#define REPL_ENV_LAYER "REPLREC_LAYER"     /* path of libreplintercept.so, to keep it on exec */
+
+/* ---- the ring ------------------------------------------------------------------------- */
+
+/* What one message says about its call (everything but the sequence number, which is where it
+ * sits, and a payload over REPL_INLINE_PAYLOAD bytes, which is in a payload area). */
+typedef struct repl_call {
+    uint32_t process; /* logical process id */
+    uint32_t thread;  /* logical thread id */
+    uint64_t resource;
+    int64_t result;
+    int32_t error;
+    uint16_t kind;           /* enum repl_kind */
+    uint16_t area;           /* payload area holding the payload, REPL_NO_AREA when inline */
+    uint64_t payload_length; /* bytes; inline when <= REPL_INLINE_PAYLOAD */
+} repl_call;
 
 /* One message in the ring: one 64-byte cache line. */
 typedef struct repl_slot {
     _Atomic uint64_t sequence; /* published sequence number; written last, with release order */
-    uint32_t process;          /* logical process id */
-    uint32_t thread;           /* logical thread id */
-    uint64_t resource;
-    int64_t result;
-    int32_t error;
-    uint16_t kind;
-    uint16_t area;           /* payload area holding the payload, REPL_NO_AREA when inline */
-    uint64_t payload_length; /* bytes; inline when <= REPL_INLINE_PAYLOAD */
+    repl_call call;
     uint8_t inline_payload[REPL_INLINE_PAYLOAD];
 } repl_slot;
 
+_Static_assert(sizeof(repl_call) == 40, "repl_call layout");
 _Static_assert(sizeof(repl_slot) == 64, "repl_slot is one cache line");
 _Static_assert(offsetof(repl_slot, sequence) == 0, "repl_slot.sequence");
-_Static_assert(offsetof(repl_slot, resource) == 16, "repl_slot.resource");
-_Static_assert(offsetof(repl_slot, kind) == 36, "repl_slot.kind");
-_Static_assert(offsetof(repl_slot, payload_length) == 40, "repl_slot.payload_length");
+_Static_assert(offsetof(repl_slot, call) + offsetof(repl_call, resource) == 16, "repl_slot.call.resource");
+_Static_assert(offsetof(repl_slot, call) + offsetof(repl_call, kind) == 36, "repl_slot.call.kind");
+_Static_assert(offsetof(repl_slot, call) + offsetof(repl_call, payload_length) == 40, "repl_slot.call.payload_length");
 _Static_assert(offsetof(repl_slot, inline_payload) == 48, "repl_slot.inline_payload");
 
-/* A single-producer (its thread), single-consumer (the recorder) byte ring: this header, then
- * REPL_PAYLOAD_AREA_SIZE bytes of data (repl_area_data). Explicit padding keeps the counters on
- * separate cache lines (Swift imports neither over-aligned structs nor huge arrays well). */
+/* A single-producer, single-consumer byte ring: this header, then REPL_PAYLOAD_AREA_SIZE bytes
+ * of data (repl_area_data). head and tail count the bytes ever written and consumed. Explicit
+ * padding keeps them on separate cache lines (Swift imports neither over-aligned structs nor
+ * huge arrays well). Record: one area per thread that has written a large payload, its thread
+ * producing, the recorder consuming. Replay: area 0 only, the replayer producing, the thread
+ * holding the turn consuming. */
 typedef struct repl_payload_area {
-    _Atomic uint64_t head; /* bytes written by the owning thread */
+    _Atomic uint64_t head; /* bytes written by the producer */
     uint8_t pad0[56];
-    _Atomic uint64_t tail; /* bytes consumed by the recorder */
+    _Atomic uint64_t tail; /* bytes consumed by the consumer */
     uint8_t pad1[56];
 } repl_payload_area;
 
 #define REPL_AREA_STRIDE (sizeof(repl_payload_area) + REPL_PAYLOAD_AREA_SIZE)
 _Static_assert(sizeof(repl_payload_area) == 128, "repl_payload_area layout");
-
-typedef struct repl_shared {
-    uint32_t magic;
-    uint32_t abi_version;
-    uint32_t ring_slots;
-    uint32_t payload_areas;
-    uint32_t payload_area_size;
-    int32_t recorder_pid; /* the tool's pid: the layer stops the program when it is gone (fail-stop) */
-    uint64_t size;        /* bytes of the whole region */
-    uint32_t mode;        /* REPL_MODE_RECORD or REPL_MODE_REPLAY */
-    _Atomic uint32_t diverged; /* replay: set once, with `divergence` filled, by the thread that saw it */
-    _Atomic uint32_t promoted; /* replay: set by the replayer to go live (calls run for real) */
-    uint32_t output_commit; /* record: hold socket writes until what came before is logged */
-    uint64_t stop_at; /* replay: the thread about to execute this sequence number stops (0: none) */
-    uint8_t pad0[8];
-    /* Record: last sequence number taken (0: none yet). Replay: last sequence number completed. */
-    _Atomic uint64_t next_sequence;
-    /* Record: the highest sequence number a thread about to write to a socket waits to see
-     * logged (output commit). */
-    _Atomic uint64_t commit_wanted;
-    uint8_t pad1[48];
-    /* Record: last sequence number the recorder consumed. Replay: last one the replayer filled. */
-    _Atomic uint64_t drained;
-    /* Record: last sequence number written to the log file. */
-    _Atomic uint64_t committed;
-    /* Record, output commit: threads waiting for `committed` sleep on commit_word; the recorder
-     * sleeps on recorder_word when it has nothing to do. */
-    _Atomic uint32_t commit_waiters;
-    _Atomic uint32_t commit_word;
-    _Atomic uint32_t recorder_sleeping;
-    _Atomic uint32_t recorder_word;
-    uint8_t pad2[32];
-    _Atomic uint32_t area_lock; /* guards the free list of payload areas (repl_free_areas) */
-    uint32_t areas_used;        /* areas ever handed out */
-    uint32_t free_count;
-    _Atomic uint32_t processes_started; /* statistics for the summary line */
-    _Atomic uint32_t threads_started;
-    /* Replay: what did not match (valid once `diverged` is set). */
-    struct repl_divergence {
-        uint64_t sequence;
-        uint64_t expected_resource, observed_resource;
-        uint32_t expected_process, expected_thread, observed_process, observed_thread;
-        uint16_t expected_kind, observed_kind;
-        int32_t real_pid, real_tid;
-    } divergence;
-} repl_shared;
 
 /* Replay: a thread waiting for its turn sleeps on its entry's word; whoever completes the call
  * before its turn wakes exactly that entry. key = (process << 32 | thread) + 1, 0 = free. */
@@ -146,12 +134,73 @@ typedef struct repl_waiter {
 
 _Static_assert(sizeof(repl_waiter) == 16, "repl_waiter layout");
 
+/* Replay: what did not match (valid once `diverged` is 1). */
+typedef struct repl_divergence {
+    uint64_t sequence;
+    uint64_t expected_resource, observed_resource;
+    uint32_t expected_process, expected_thread, observed_process, observed_thread;
+    uint16_t expected_kind, observed_kind;
+    int32_t real_pid, real_tid;
+} repl_divergence;
+
+/* The region's header. Cache lines: the first holds what is set once; next_sequence, touched
+ * by every intercepted call, and commit_wanted, raised by socket writers under output commit,
+ * have a line each; the recorder's counters and the futex words share one; allocation and
+ * statistics another. */
+typedef struct repl_shared {
+    /* Line 0: set by the tool before the program starts. */
+    uint32_t magic;
+    uint32_t abi_version;
+    uint32_t ring_slots;
+    uint32_t payload_areas;
+    uint32_t payload_area_size;
+    int32_t recorder_pid; /* the tool's pid: the layer stops the program when it is gone (fail-stop) */
+    uint64_t size;        /* bytes of the whole region */
+    uint32_t mode;        /* REPL_MODE_RECORD or REPL_MODE_REPLAY */
+    _Atomic uint32_t diverged; /* replay: 2 while a thread fills `divergence`, 1 once it is filled */
+    _Atomic uint32_t promoted; /* replay: set by the replayer to go live (calls run for real) */
+    uint32_t output_commit; /* record: hold socket writes until what came before is logged */
+    uint64_t stop_at; /* replay: the thread about to execute this sequence number stops (0: none) */
+    uint8_t pad0[8];
+    /* Line 1. Record: last sequence number taken (0: none yet). Replay: last one completed. */
+    _Atomic uint64_t next_sequence;
+    uint8_t pad1[56];
+    /* Line 2. Record: the highest sequence number a thread about to write to a socket waits to
+     * see logged (output commit). */
+    _Atomic uint64_t commit_wanted;
+    uint8_t pad2[56];
+    /* Line 3. Record: last sequence number the recorder consumed. Replay: last one filled. */
+    _Atomic uint64_t drained;
+    /* Record: last sequence number written to the log file. */
+    _Atomic uint64_t committed;
+    /* Record, output commit: threads waiting for `committed` sleep on commit_word; the recorder
+     * sleeps on recorder_word when it has nothing to do. */
+    _Atomic uint32_t commit_waiters;
+    _Atomic uint32_t commit_word;
+    _Atomic uint32_t recorder_sleeping;
+    _Atomic uint32_t recorder_word;
+    uint8_t pad3[32];
+    /* Line 4: payload-area allocation (record) and statistics for the summary line. */
+    _Atomic uint32_t area_lock; /* guards the free list of payload areas (repl_free_areas) */
+    uint32_t areas_used;        /* areas ever handed out */
+    uint32_t free_count;
+    _Atomic uint32_t processes_started;
+    _Atomic uint32_t threads_started;
+    uint8_t pad4[44];
+    /* Line 5. */
+    repl_divergence divergence;
+} repl_shared;
+
 _Static_assert(offsetof(repl_shared, mode) == 32, "repl_shared.mode");
 _Static_assert(offsetof(repl_shared, stop_at) == 48, "repl_shared.stop_at");
 _Static_assert(offsetof(repl_shared, next_sequence) == 64, "repl_shared.next_sequence");
-_Static_assert(offsetof(repl_shared, drained) == 128, "repl_shared.drained");
+_Static_assert(offsetof(repl_shared, commit_wanted) == 128, "repl_shared.commit_wanted");
+_Static_assert(offsetof(repl_shared, drained) == 192, "repl_shared.drained");
+_Static_assert(offsetof(repl_shared, area_lock) == 256, "repl_shared.area_lock");
+_Static_assert(offsetof(repl_shared, divergence) == 320, "repl_shared.divergence");
 
-/* Byte offsets inside the region: header, free list of areas, ring, areas. */
+/* ---- where the parts are ---------------------------------------------------------------- */
+
 static inline size_t repl_free_list_offset(void) {
     return (sizeof(repl_shared) + 63) & ~(size_t)63;
 }
@@ -162,10 +211,6 @@ static inline size_t repl_waiters_offset(void) {
 
 static inline size_t repl_ring_offset(void) {
     return (repl_waiters_offset() + REPL_WAITERS * sizeof(repl_waiter) + 4095) & ~(size_t)4095;
-}
-
-static inline repl_waiter *repl_waiters(repl_shared *shared) {
-    return (repl_waiter *)((char *)shared + repl_waiters_offset());
 }
 
 static inline size_t repl_areas_offset(void) {
@@ -180,8 +225,17 @@ static inline uint16_t *repl_free_areas(repl_shared *shared) {
     return (uint16_t *)((char *)shared + repl_free_list_offset());
 }
 
+static inline repl_waiter *repl_waiters(repl_shared *shared) {
+    return (repl_waiter *)((char *)shared + repl_waiters_offset());
+}
+
 static inline repl_slot *repl_ring(repl_shared *shared) {
     return (repl_slot *)((char *)shared + repl_ring_offset());
+}
+
+/* The slot that sequence number `sequence` uses. */
+static inline repl_slot *repl_ring_slot(repl_shared *shared, uint64_t sequence) {
+    return repl_ring(shared) + (sequence & (REPL_RING_SLOTS - 1));
 }
 
 static inline repl_payload_area *repl_area(repl_shared *shared, uint32_t index) {
@@ -192,7 +246,70 @@ static inline uint8_t *repl_area_data(repl_payload_area *area) {
     return (uint8_t *)(area + 1);
 }
 
-/* Accessors for the Swift side, which does not touch C11 atomics itself. */
+/* ---- slots -------------------------------------------------------------------------------- */
+
+/* Fills a slot that is free: the call, and the payload when it is inline (`inline_bytes` holds
+ * call->payload_length <= REPL_INLINE_PAYLOAD bytes; NULL otherwise). Publish it afterwards. */
+static inline void repl_slot_fill(repl_slot *slot, const repl_call *call, const void *inline_bytes) {
+    slot->call = *call;
+    if (inline_bytes && call->payload_length <= REPL_INLINE_PAYLOAD && call->payload_length > 0)
+        memcpy(slot->inline_payload, inline_bytes, (size_t)call->payload_length);
+}
+
+/* Makes a filled slot visible as `sequence` (release: its fields are seen before the number). */
+static inline void repl_slot_publish(repl_slot *slot, uint64_t sequence) {
+    atomic_store_explicit(&slot->sequence, sequence, memory_order_release);
+}
+
+/* The sequence number published in a slot (acquire: the slot's fields are visible after it). */
+static inline uint64_t repl_slot_published(repl_slot *slot) {
+    return atomic_load_explicit(&slot->sequence, memory_order_acquire);
+}
+
+/* ---- payload areas ------------------------------------------------------------------------- */
+
+/* Producer: copies as much of `data` as there is room for (none when the area is full), makes
+ * it visible to the consumer, and returns how many bytes it copied. The caller decides how to
+ * wait for room. */
+static inline size_t repl_area_put(repl_payload_area *area, const void *data, size_t length) {
+    uint64_t head = atomic_load_explicit(&area->head, memory_order_relaxed); /* only we write it */
+    uint64_t tail = atomic_load_explicit(&area->tail, memory_order_acquire);
+    size_t copied = 0;
+    while (copied < length && head - tail < REPL_PAYLOAD_AREA_SIZE) {
+        size_t at = (size_t)(head % REPL_PAYLOAD_AREA_SIZE);
+        size_t n = length - copied;
+        if (n > REPL_PAYLOAD_AREA_SIZE - (head - tail)) n = (size_t)(REPL_PAYLOAD_AREA_SIZE - (head - tail));
+        if (n > REPL_PAYLOAD_AREA_SIZE - at) n = REPL_PAYLOAD_AREA_SIZE - at;
+        memcpy(repl_area_data(area) + at, (const uint8_t *)data + copied, n);
+        head += n;
+        copied += n;
+    }
+    if (copied) atomic_store_explicit(&area->head, head, memory_order_release);
+    return copied;
+}
+
+/* Consumer: copies up to `length` available bytes into `out` (skips them when `out` is NULL),
+ * gives their room back to the producer, and returns how many there were (none when the
+ * producer has not written them yet). The caller decides how to wait. */
+static inline size_t repl_area_get(repl_payload_area *area, void *out, size_t length) {
+    uint64_t tail = atomic_load_explicit(&area->tail, memory_order_relaxed); /* only we write it */
+    uint64_t head = atomic_load_explicit(&area->head, memory_order_acquire);
+    size_t copied = 0;
+    while (copied < length && head > tail) {
+        size_t at = (size_t)(tail % REPL_PAYLOAD_AREA_SIZE);
+        size_t n = length - copied;
+        if (n > head - tail) n = (size_t)(head - tail);
+        if (n > REPL_PAYLOAD_AREA_SIZE - at) n = REPL_PAYLOAD_AREA_SIZE - at;
+        if (out) memcpy((uint8_t *)out + copied, repl_area_data(area) + at, n);
+        tail += n;
+        copied += n;
+    }
+    if (copied) atomic_store_explicit(&area->tail, tail, memory_order_release);
+    return copied;
+}
+
+/* ---- counters -------------------------------------------------------------------------------- */
+
 static inline uint64_t repl_next_sequence(repl_shared *shared) {
     return atomic_load_explicit(&shared->next_sequence, memory_order_acquire);
 }
@@ -201,8 +318,23 @@ static inline uint64_t repl_drained(repl_shared *shared) {
     return atomic_load_explicit(&shared->drained, memory_order_acquire);
 }
 
-/* Output commit: a thread about to write to a socket raises commit_wanted and wakes the
- * recorder; the recorder writes its pending frame, publishes `committed` and wakes the waiters. */
+/* Frees the slots up to `sequence`: their content has been copied out. */
+static inline void repl_set_drained(repl_shared *shared, uint64_t sequence) {
+    atomic_store_explicit(&shared->drained, sequence, memory_order_release);
+}
+
+static inline uint32_t repl_processes_started(repl_shared *shared) {
+    return atomic_load_explicit(&shared->processes_started, memory_order_relaxed);
+}
+
+static inline uint32_t repl_threads_started(repl_shared *shared) {
+    return atomic_load_explicit(&shared->threads_started, memory_order_relaxed);
+}
+
+/* ---- output commit (record) ------------------------------------------------------------------ */
+
+/* A thread about to write to a socket raises commit_wanted and wakes the recorder; the recorder
+ * writes its pending frame, publishes `committed` and wakes the waiters. */
 static inline uint64_t repl_commit_wanted(repl_shared *shared) {
     return atomic_load_explicit(&shared->commit_wanted, memory_order_acquire);
 }
@@ -212,7 +344,7 @@ static inline void repl_set_committed(repl_shared *shared, uint64_t sequence) {
     atomic_thread_fence(memory_order_seq_cst);  /* pairs with the waiter's count, then its check */
     if (atomic_load_explicit(&shared->commit_waiters, memory_order_acquire) == 0) return;
     atomic_fetch_add_explicit(&shared->commit_word, 1, memory_order_release);
-    syscall(SYS_futex, &shared->commit_word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    REPL_ABI_SYSCALL(SYS_futex, &shared->commit_word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 /* The recorder, idle: sleeps up to `nanoseconds`, or until a thread wants a commit. */
@@ -223,7 +355,7 @@ static inline void repl_recorder_sleep(repl_shared *shared, long nanoseconds) {
     if (atomic_load_explicit(&shared->commit_wanted, memory_order_acquire) <=
         atomic_load_explicit(&shared->committed, memory_order_acquire)) {
         struct timespec timeout = {0, nanoseconds};
-        syscall(SYS_futex, &shared->recorder_word, FUTEX_WAIT, word, &timeout, NULL, 0);
+        REPL_ABI_SYSCALL(SYS_futex, &shared->recorder_word, FUTEX_WAIT, word, &timeout, NULL, 0);
     }
     atomic_store_explicit(&shared->recorder_sleeping, 0, memory_order_relaxed);
 }
@@ -232,60 +364,17 @@ static inline void repl_wake_recorder(repl_shared *shared) {
     atomic_thread_fence(memory_order_seq_cst);  /* pairs with the recorder's flag, then its check */
     if (!atomic_load_explicit(&shared->recorder_sleeping, memory_order_acquire)) return;
     atomic_fetch_add_explicit(&shared->recorder_word, 1, memory_order_release);
-    syscall(SYS_futex, &shared->recorder_word, FUTEX_WAKE, 1, NULL, NULL, 0);
+    REPL_ABI_SYSCALL(SYS_futex, &shared->recorder_word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
-/* Frees the slots up to `sequence`: their content has been copied out. */
-static inline void repl_set_drained(repl_shared *shared, uint64_t sequence) {
-    atomic_store_explicit(&shared->drained, sequence, memory_order_release);
-}
+/* ---- turns (replay) -------------------------------------------------------------------------- */
 
-/* The sequence number published in a slot (acquire: the slot's fields are visible after it). */
-static inline uint64_t repl_slot_published(repl_slot *slot) {
-    return atomic_load_explicit(&slot->sequence, memory_order_acquire);
-}
-
-static inline uint64_t repl_area_head(repl_payload_area *area) {
-    return atomic_load_explicit(&area->head, memory_order_acquire);
-}
-
-static inline uint64_t repl_area_tail(repl_payload_area *area) {
-    return atomic_load_explicit(&area->tail, memory_order_relaxed);
-}
-
-/* Gives consumed payload bytes back to the area's thread. */
-static inline void repl_area_consume(repl_payload_area *area, uint64_t tail) {
-    atomic_store_explicit(&area->tail, tail, memory_order_release);
-}
-
-/* Replay side, for the replayer. */
 static inline uint64_t repl_replayed(repl_shared *shared) {
     return atomic_load_explicit(&shared->next_sequence, memory_order_acquire);
 }
 
 static inline uint32_t repl_has_diverged(repl_shared *shared) {
     return atomic_load_explicit(&shared->diverged, memory_order_acquire);
-}
-
-/* Goes live: every waiting thread is woken and performs its calls for real from now on. */
-static inline void repl_promote(repl_shared *shared) {
-    atomic_store_explicit(&shared->promoted, 1, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);
-    repl_waiter *table = repl_waiters(shared);
-    for (uint32_t i = 0; i < REPL_WAITERS; i++) {
-        if (atomic_load_explicit(&table[i].key, memory_order_acquire) == 0) continue;
-        atomic_fetch_add_explicit(&table[i].word, 1, memory_order_release);
-        syscall(SYS_futex, &table[i].word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-    }
-}
-
-/* Publishes a filled slot, then reports whether it is the next turn (its owner must be woken).
- * The fence pairs with the one in the layer's turn completion: one side sees the other. */
-static inline int repl_publish_for_replay(repl_shared *shared, repl_slot *slot, uint64_t sequence) {
-    atomic_store_explicit(&slot->sequence, sequence, memory_order_release);
-    atomic_store_explicit(&shared->drained, sequence, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);
-    return atomic_load_explicit(&shared->next_sequence, memory_order_acquire) + 1 == sequence;
 }
 
 /* The waiter entry of logical thread (process, thread); created when `create`, else NULL if the
@@ -316,23 +405,28 @@ static inline void repl_wake_owner(repl_shared *shared, uint32_t process, uint32
     atomic_fetch_add_explicit(&w->word, 1, memory_order_release);
     atomic_thread_fence(memory_order_seq_cst);
     if (__atomic_load_n(&w->sleeping, __ATOMIC_ACQUIRE))
-        syscall(SYS_futex, &w->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+        REPL_ABI_SYSCALL(SYS_futex, &w->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-static inline void repl_area_produce(repl_payload_area *area, uint64_t head) {
-    atomic_store_explicit(&area->head, head, memory_order_release);
+/* Publishes a filled slot, then reports whether it is the next turn (its owner must be woken).
+ * The fence pairs with the one in the layer's turn completion: one side sees the other. */
+static inline int repl_publish_for_replay(repl_shared *shared, repl_slot *slot, uint64_t sequence) {
+    repl_slot_publish(slot, sequence);
+    atomic_store_explicit(&shared->drained, sequence, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    return atomic_load_explicit(&shared->next_sequence, memory_order_acquire) + 1 == sequence;
 }
 
-static inline uint64_t repl_area_tail_acquire(repl_payload_area *area) {
-    return atomic_load_explicit(&area->tail, memory_order_acquire);
-}
-
-static inline uint32_t repl_processes_started(repl_shared *shared) {
-    return atomic_load_explicit(&shared->processes_started, memory_order_relaxed);
-}
-
-static inline uint32_t repl_threads_started(repl_shared *shared) {
-    return atomic_load_explicit(&shared->threads_started, memory_order_relaxed);
+/* Goes live: every waiting thread is woken and performs its calls for real from now on. */
+static inline void repl_promote(repl_shared *shared) {
+    atomic_store_explicit(&shared->promoted, 1, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    repl_waiter *table = repl_waiters(shared);
+    for (uint32_t i = 0; i < REPL_WAITERS; i++) {
+        if (atomic_load_explicit(&table[i].key, memory_order_acquire) == 0) continue;
+        atomic_fetch_add_explicit(&table[i].word, 1, memory_order_release);
+        REPL_ABI_SYSCALL(SYS_futex, &table[i].word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    }
 }
 
 #endif

@@ -1,0 +1,63 @@
+/*
+ * Which descriptors the layer records, and which outputs replay writes to. Input from regular
+ * files is not recorded (the files are the same at replay), except the files of /proc and /sys,
+ * whose content is made as they are read. At replay, writes go to the outputs replplay
+ * inherited (its stdout and stderr, named by device and inode in REPLREC_OUTPUTS) and to regular
+ * files; writes to the recording's own pipes and sockets are not made.
+ */
+#include "interpose.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+REPL_NO_HEAP
+
+static dev_t proc_device, sys_device;
+
+#define INHERITED_OUTPUTS 4
+static struct repl_file_identity outputs[INHERITED_OUTPUTS];
+static int output_count;
+
+int repl_parse_outputs(const char *text, struct repl_file_identity *out, int capacity) {
+    int count = 0;
+    const char *p = text ? text : "";
+    while (*p && count < capacity) {
+        char *end;
+        unsigned long long device = strtoull(p, &end, 10);
+        if (end == p || *end != ':') break;
+        const char *inode_text = end + 1;
+        unsigned long long inode = strtoull(inode_text, &end, 10);
+        if (end == inode_text) break;
+        out[count++] = (struct repl_file_identity){(dev_t)device, (ino_t)inode};
+        if (*end != ',') break;
+        p = end + 1;
+    }
+    return count;
+}
+
+void repl_classify_descriptors(const char *outputs_variable) {
+    struct stat info;
+    if (repl_syscall(SYS_newfstatat, AT_FDCWD, "/proc/self", &info, 0) == 0) proc_device = info.st_dev;
+    if (repl_syscall(SYS_newfstatat, AT_FDCWD, "/sys/kernel", &info, 0) == 0) sys_device = info.st_dev;
+    output_count = repl_parse_outputs(outputs_variable, outputs, INHERITED_OUTPUTS);
+}
+
+bool repl_stat_is_recorded(int fd, struct stat *info) {
+    if (repl_syscall(SYS_fstat, fd, info) != 0) {
+        memset(info, 0, sizeof *info);
+        return true;
+    }
+    return !S_ISREG(info->st_mode) || (info->st_dev != 0 && (info->st_dev == proc_device || info->st_dev == sys_device));
+}
+
+bool repl_fd_is_recorded(int fd) {
+    struct stat info;
+    return repl_stat_is_recorded(fd, &info);
+}
+
+bool repl_is_inherited_output(const struct stat *info) {
+    for (int i = 0; i < output_count; i++)
+        if (outputs[i].device == info->st_dev && outputs[i].inode == info->st_ino) return true;
+    return false;
+}

@@ -1,0 +1,186 @@
+/*
+ * Record: the layer's side of the ring. A call takes its sequence number from the one global
+ * counter (R2), waits for its slot to be free, fills it (repl_slot_fill), streams a payload over
+ * the inline size through its thread's payload area (repl_area_put), and publishes the slot.
+ * Acquire-like calls do all of it after their effect (repl_record); release-like calls take the
+ * number before their effect and publish after it (repl_take, repl_publish). No system call
+ * here unless the ring or an area is full; then the thread backs off, and checks that the
+ * recorder still lives (fail-stop).
+ */
+#include "interpose.h"
+
+#include <sched.h>
+#include <string.h>
+
+REPL_NO_HEAP
+
+/* ---- fail-stop -------------------------------------------------------------------------- */
+
+void repl_say(const char *text) {
+    repl_syscall(SYS_write, 2, text, strlen(text));
+}
+
+void repl_fail_stop(const char *why) {
+    repl_say("replrec: ");
+    repl_say(why);
+    repl_say("; stopping the program (fail-stop: an unrecorded primary would break its backups)\n");
+    repl_syscall(SYS_kill, repl_syscall(SYS_getpid), SIGKILL);
+    for (;;) repl_syscall(SYS_pause);
+}
+
+void repl_check_recorder(void) {
+    if (repl_syscall(SYS_kill, repl_region->recorder_pid, 0) == -ESRCH) repl_fail_stop("the recorder is gone");
+}
+
+/* Waiting is the slow path (the ring or a payload area is full): spin, yield, then sleep. */
+static void backoff(unsigned *round) {
+    unsigned r = (*round)++;
+    if (r < 64) {
+        __builtin_ia32_pause();
+    } else if (r < 128) {
+        sched_yield();
+    } else {
+        struct timespec pause_time = {0, 50 * 1000};
+        repl_syscall(SYS_nanosleep, &pause_time, NULL);
+        if ((r & 1023) == 0) repl_check_recorder();
+    }
+}
+
+/* ---- sequence numbers ------------------------------------------------------------------- */
+
+static uint64_t take_number(void) {
+    /* Relaxed is enough: read-modify-writes of one atomic are totally ordered, and that order
+     * agrees with happens-before, so a call that observes another's effect (through a lock, a
+     * semaphore, a pipe) gets the larger number (R1). */
+    uint64_t sequence = atomic_fetch_add_explicit(&repl_region->next_sequence, 1, memory_order_relaxed) + 1;
+    if (REPL_UNLIKELY((sequence & 4095) == 0)) repl_check_recorder();
+    return sequence;
+}
+
+/* Gives a thread the layer did not see created its logical id: the number of its thread_start,
+ * whose resource is the thread's handle (its address is the same at replay, where the thread
+ * finds its message by it). */
+static void adopt_thread(void) {
+    uint64_t sequence = take_number();
+    repl_self.thread = (uint32_t)sequence;
+    repl_publish(sequence, REPL_THREAD_START, (uint64_t)pthread_self(), 0, 0, NULL, 0);
+}
+
+uint64_t repl_take(void) {
+    if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread();
+    return take_number();
+}
+
+/* ---- payload areas ------------------------------------------------------------------------ */
+
+static pthread_key_t area_key; /* gives a thread's payload area back when it exits */
+
+static void lock_areas(repl_shared *r) {
+    unsigned round = 0;
+    uint32_t expected = 0;
+    while (!atomic_compare_exchange_weak_explicit(&r->area_lock, &expected, 1, memory_order_acquire,
+                                                  memory_order_relaxed)) {
+        expected = 0;
+        backoff(&round);
+    }
+}
+
+static void unlock_areas(repl_shared *r) {
+    atomic_store_explicit(&r->area_lock, 0, memory_order_release);
+}
+
+static uint16_t take_area(void) {
+    repl_shared *r = repl_region;
+    for (unsigned round = 0;; backoff(&round)) {
+        lock_areas(r);
+        int32_t index = -1;
+        if (r->free_count > 0) index = repl_free_areas(r)[--r->free_count];
+        else if (r->areas_used < r->payload_areas) index = (int32_t)r->areas_used++;
+        unlock_areas(r);
+        if (index >= 0) return (uint16_t)index;
+    }
+}
+
+/* A released area may still hold bytes the recorder has not read: that is fine, since the next
+ * owner's messages all come later in sequence order and the area is first in, first out. */
+static void release_area(void *unused) {
+    if (!repl_region || repl_self.area == REPL_NO_AREA) return;
+    repl_shared *r = repl_region;
+    lock_areas(r);
+    repl_free_areas(r)[r->free_count++] = repl_self.area;
+    unlock_areas(r);
+    repl_self.area = REPL_NO_AREA;
+}
+
+void repl_prepare_areas(void) {
+    pthread_key_create(&area_key, release_area);
+}
+
+static uint16_t my_area(void) {
+    if (repl_self.area == REPL_NO_AREA) {
+        repl_self.area = take_area();
+        pthread_setspecific(area_key, (void *)1);  /* so that thread exit gives it back */
+    }
+    return repl_self.area;
+}
+
+/* Streams payload bytes into this thread's area; the recorder reads them as they come. */
+static void write_area(uint16_t index, const struct repl_piece *pieces, int count) {
+    repl_payload_area *area = repl_area(repl_region, index);
+    for (int i = 0; i < count; i++) {
+        const uint8_t *data = pieces[i].data;
+        size_t left = pieces[i].length;
+        unsigned round = 0;
+        while (left > 0) {
+            size_t written = repl_area_put(area, data, left);
+            if (written == 0) backoff(&round);  /* full: the recorder is reading */
+            data += written;
+            left -= written;
+        }
+    }
+}
+
+/* ---- publishing ----------------------------------------------------------------------------- */
+
+void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result, int error,
+                  const struct repl_piece *pieces, int count) {
+    repl_shared *r = repl_region;
+    repl_slot *slot = repl_ring_slot(r, sequence);
+    unsigned round = 0;
+    while (sequence - atomic_load_explicit(&r->drained, memory_order_acquire) > REPL_RING_SLOTS)
+        backoff(&round);  /* the ring is full: the recorder frees the slot */
+
+    repl_call call = {.process = repl_process, .thread = repl_self.thread, .resource = resource,
+                      .result = result, .error = error, .kind = kind, .area = REPL_NO_AREA};
+    for (int i = 0; i < count; i++) call.payload_length += pieces[i].length;
+    if (call.payload_length <= REPL_INLINE_PAYLOAD) {
+        uint8_t bytes[REPL_INLINE_PAYLOAD], *out = bytes;
+        for (int i = 0; i < count; i++) {
+            memcpy(out, pieces[i].data, pieces[i].length);
+            out += pieces[i].length;
+        }
+        repl_slot_fill(slot, &call, bytes);
+        repl_slot_publish(slot, sequence);
+        return;
+    }
+    call.area = my_area();
+    repl_slot_fill(slot, &call, NULL);
+    repl_slot_publish(slot, sequence);  /* the recorder copies the payload as it streams in */
+    write_area(call.area, pieces, count);
+}
+
+void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t result, int error,
+                        const struct repl_piece *pieces, int count) {
+    int saved_errno = errno;  /* the program sees the errno of its call, not of our waiting */
+    {
+        REPL_GUARD();
+        repl_publish(repl_take(), kind, resource, result, error, pieces, count);
+    }
+    errno = saved_errno;
+}
+
+void repl_record(uint16_t kind, uint64_t resource, int64_t result, int error, const void *payload,
+                 size_t length) {
+    struct repl_piece piece = {payload, length};
+    repl_record_pieces(kind, resource, result, error, &piece, payload && length ? 1 : 0);
+}
