@@ -1,6 +1,7 @@
 import Foundation
 @testable import LogFormat
 import SystemPackage
+import TestSupport
 import Testing
 
 /// Damaged logs: every problem is caught, classified and located, and the messages before it are
@@ -9,7 +10,7 @@ import Testing
     /// A log of several small segments; `end` decides whether it has an END record.
     static func makeLog(in dir: TemporaryDirectory, end: Bool = true, messages: Int = 600,
                         segmentSize: Int = 6 << 10) throws -> FilePath {
-        let log = dir.appending("log")
+        let log = dir.filePath("log")
         let options = LogWriter.Options(codec: .lz4, segmentSize: segmentSize, frameSize: 1 << 10, durability: .none)
         try Fixtures.write(Fixtures.randomMessages(count: messages, seed: 99, largePayloads: false), to: log,
                            options: options, exitStatus: end ? 0 : nil)
@@ -66,7 +67,7 @@ import Testing
     func truncatingTheLastFrameIsATornTail(withEnd: Bool) throws {
         let dir = TemporaryDirectory()
         let log = try Self.makeLog(in: dir, end: withEnd)
-        let all = try Fixtures.readAll(log).messages
+        let all = try LogContents(log).messages
         let last = try LogDirectory(log).segments().last!
         let path = LogDirectory(log).path(of: last)
         let original = try readFile(path)
@@ -156,10 +157,10 @@ import Testing
 
     @Test func missingEmptyAndNonDirectoriesAreNoLog() throws {
         let dir = TemporaryDirectory()
-        #expect(LogSummary.scan(directory: dir.appending("absent")).problem?.code == .noLog)
-        #expect(LogSummary.scan(directory: dir.path).problem?.code == .noLog)
-        try writeFile(dir.appending("plain"), [1, 2, 3])
-        #expect(LogSummary.scan(directory: dir.appending("plain")).problem?.code == .noLog)
+        #expect(LogSummary.scan(directory: dir.filePath("absent")).problem?.code == .noLog)
+        #expect(LogSummary.scan(directory: dir.filePath).problem?.code == .noLog)
+        try writeFile(dir.filePath("plain"), [1, 2, 3])
+        #expect(LogSummary.scan(directory: dir.filePath("plain")).problem?.code == .noLog)
     }
 
     @Test func namesThatAreNotSegmentsAreIgnored() throws {

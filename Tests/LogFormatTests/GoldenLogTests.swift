@@ -1,6 +1,7 @@
 import Foundation
 import LogFormat
 import SystemPackage
+import TestSupport
 import Testing
 
 /// The logs in fixtures/logs/golden-v1 were written by the first build of format v1. Every later
@@ -21,7 +22,7 @@ import Testing
     }
 
     static func expectedMessages() throws -> [Message] {
-        let text = String(decoding: try readFile(Repository.goldenV1.appending("messages.jsonl")), as: UTF8.self)
+        let text = String(decoding: try readFile(FilePath(Repository.goldenV1).appending("messages.jsonl")), as: UTF8.self)
         return try text.split(separator: "\n").filter { $0.contains("\"type\":\"message\"") }.map { line in
             let entry = try JSONDecoder().decode(DumpLine.self, from: Data(line.utf8))
             #expect(entry.type == "message")
@@ -38,10 +39,11 @@ import Testing
 
     @Test(arguments: ["lz4", "zstd"])
     func goldenLogReadsExactly(codec: String) throws {
-        let log = Repository.goldenV1.appending(codec)
+        let log = FilePath(Repository.goldenV1).appending(codec)
         let expected = try Self.expectedMessages()
         #expect(expected.count == 800)
-        let (messages, outcome) = try Fixtures.readAll(log)
+        let contents = try LogContents(log)
+        let (messages, outcome) = (contents.messages, contents.outcome)
         #expect(messages == expected)
         #expect(outcome == .cleanEnd(EndRecord(lastSequence: 800, exitStatus: 7)))
 
@@ -60,7 +62,7 @@ import Testing
             }
         }
         for (directory, codec) in [("lz4", Codec.lz4), ("zstd", .zstd)] {
-            let cursor = LogCursor(directory: Repository.goldenV1.appending(directory))
+            let cursor = LogCursor(directory: FilePath(Repository.goldenV1).appending(directory))
             var counter = CodecCounter()
             while case .progressed = try cursor.step(&counter) {}
             #expect(counter.codecs[codec, default: 0] > 0, "\(directory)")

@@ -1,12 +1,13 @@
 import Glibc
 import LogFormat
 import SystemPackage
+import TestSupport
 import Testing
 
 @Suite struct WriterTests {
     @Test func flushIfDueWritesAFrameOnlyAfterTheDeadline() throws {
         let dir = TemporaryDirectory()
-        let log = dir.appending("log")
+        let log = dir.filePath("log")
         var options = LogWriter.Options(durability: .none)
         options.flushDeadline = .milliseconds(50)
         let writer = try LogWriter(directory: log, recording: Fixtures.recording, options: options)
@@ -28,15 +29,15 @@ import Testing
     @Test(arguments: [LogWriter.Durability.none, .interval(milliseconds: 1), .always])
     func everyDurabilityWritesTheSameMessages(durability: LogWriter.Durability) throws {
         let dir = TemporaryDirectory()
-        let log = dir.appending("log")
+        let log = dir.filePath("log")
         let messages = Fixtures.randomMessages(count: 2_000, seed: 3, largePayloads: false)
         try Fixtures.write(messages, to: log, options: .init(segmentSize: 32 << 10, frameSize: 4 << 10, durability: durability))
-        #expect(try Fixtures.readAll(log).messages == messages)
+        #expect(try LogContents(log).messages == messages)
     }
 
     @Test func theReaderReportsHowFarBehindItIs() throws {
         let dir = TemporaryDirectory()
-        let log = dir.appending("log")
+        let log = dir.filePath("log")
         try Fixtures.write(Fixtures.randomMessages(count: 3_000, seed: 4, largePayloads: false), to: log,
                            options: .init(segmentSize: 16 << 10, frameSize: 2 << 10, durability: .none))
         let reader = LogReader(directory: log)

@@ -7,7 +7,7 @@ import Testing
 @Suite struct CommandLineTests {
     /// Writes a synthetic log with `logtool synth`.
     static func synth(_ directory: String, _ extra: String...) throws {
-        let result = try Run.program(Run.logtool, ["synth", directory, "--messages", "3000", "--pattern", "mixed",
+        let result = try runProgram(Run.logtool, ["synth", directory, "--messages", "3000", "--pattern", "mixed",
                                                    "--small-payloads", "--segment-size", "16384", "--frame-size", "2048"] + extra)
         precondition(result.status == 0, result.stderr)
     }
@@ -34,7 +34,7 @@ import Testing
 
         // Torn tail: cut the newest segment of the open log inside its last frame.
         let torn = dir.appending("torn")
-        try FileManager.default.copyItem(atPath: open, toPath: torn)
+        try copyLog(open, to: torn)
         let newest = torn + "/" + (try Self.segments(torn)).last!
         let size = try FileManager.default.attributesOfItem(atPath: newest)[.size] as! Int
         truncate(newest, off_t(size - 5))
@@ -45,11 +45,9 @@ import Testing
 
         // Corruption: a flipped byte in a middle segment.
         let corrupt = dir.appending("corrupt")
-        try FileManager.default.copyItem(atPath: clean, toPath: corrupt)
+        try copyLog(clean, to: corrupt)
         let middle = corrupt + "/" + (try Self.segments(corrupt))[2]
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: middle))
-        bytes[bytes.count / 2] ^= 0x10
-        try bytes.write(to: URL(fileURLWithPath: middle))
+        try modifyFile(middle) { $0[$0.count / 2] ^= 0x10 }
         let corruptResult = try Run.logtool("verify", corrupt)
         #expect(corruptResult.status == 4)
         #expect(corruptResult.stderr.contains("corruption"))
@@ -58,7 +56,7 @@ import Testing
 
         // Gap: a middle segment deleted.
         let gap = dir.appending("gap")
-        try FileManager.default.copyItem(atPath: clean, toPath: gap)
+        try copyLog(clean, to: gap)
         try FileManager.default.removeItem(atPath: gap + "/" + (try Self.segments(gap))[1])
         let gapResult = try Run.logtool("verify", gap)
         #expect(gapResult.status == 5)
@@ -66,11 +64,9 @@ import Testing
 
         // Not a log: wrong magic.
         let alien = dir.appending("alien")
-        try FileManager.default.copyItem(atPath: clean, toPath: alien)
+        try copyLog(clean, to: alien)
         let first = alien + "/" + (try Self.segments(alien))[0]
-        var header = try Data(contentsOf: URL(fileURLWithPath: first))
-        header[0] = 0x41
-        try header.write(to: URL(fileURLWithPath: first))
+        try modifyFile(first) { $0[0] = 0x41 }
         #expect(try Run.logtool("verify", alien).status == 6)
 
         // No log: empty directory, missing directory, a plain file.
