@@ -93,18 +93,31 @@ import Testing
         let dir = TemporaryDirectory()
         let writer = try LogWriter(directory: dir.filePath("log"), recording: Fixtures.recording,
                                    options: .init(durability: .none))
-        try writer.append(Message(sequence: 1, process: 1, thread: 1, kind: .mutexLock))
-        #expect(throws: LogError.self) { try writer.append(Message(sequence: 3, process: 1, thread: 1, kind: .mutexLock)) }
-        #expect(throws: LogError.self) { try writer.append(Message(sequence: 1, process: 1, thread: 1, kind: .mutexLock)) }
-        try writer.append(Message(sequence: 2, process: 1, thread: 1, kind: .mutexLock))
+        let message = { (sequence: UInt64) in Message(sequence: sequence, process: 1, thread: 1, kind: .mutexLock) }
+        try writer.append(message(1))
+        // Ahead of the next number: a gap; behind it: misuse. Either way the log is unchanged.
+        let ahead = #expect(throws: LogError.self) { try writer.append(message(3)) }
+        #expect(ahead?.code == .gap)
+        #expect(ahead?.message == "message 3 appended where 2 was due")
+        #expect(ahead?.location?.sequence == 3)
+        #expect(ahead?.location?.segment == 1)
+        let behind = #expect(throws: LogError.self) { try writer.append(message(1)) }
+        #expect(behind?.code == .misuse)
+        #expect(behind?.message == "message 1 appended where 2 was due")
+        try writer.append(message(2))
         try writer.finish(exitStatus: 0)
+        #expect(try LogContents(dir.filePath("log")).messages == [message(1), message(2)])
     }
 
     @Test func writerRefusesADirectoryThatHoldsALog() throws {
         let dir = TemporaryDirectory()
         let log = dir.filePath("log")
         try Fixtures.write([], to: log)
-        #expect(throws: LogError.self) { try LogWriter(directory: log, recording: Fixtures.recording) }
+        let error = #expect(throws: LogError.self) { try LogWriter(directory: log, recording: Fixtures.recording) }
+        #expect(error?.code == .misuse)
+        #expect(error?.message.contains("already holds a log") == true, "\(String(describing: error))")
+        #expect(error?.location?.file == log.string)
+        #expect(LogSummary.scan(directory: log).problem == nil, "the log is untouched")
     }
 
     @Test func filesArePrivate() throws {

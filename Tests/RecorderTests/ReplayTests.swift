@@ -21,11 +21,23 @@ import TestSupport
         }
     }
 
+    /// The premise of the fixture tests above, shown once: mutex_race's order differs from one
+    /// native run to the next, but every replay of one recording prints the recorded order.
     @Test func nativeRunsDifferButReplaysDoNot() throws {
-        // The premise of the fixture tests above, shown once: mutex_race's order differs natively.
         let program = try Recording.fixture("mutex_race")
-        let outputs = try Set((1...20).map { _ in try runProgram(program, []).stdout })
-        #expect(outputs.count > 1, "twenty native runs printed the same order")
+        let native = try Set((1...20).map { _ in try runProgram(program, []).stdout })
+        #expect(native.count > 1, "twenty native runs printed the same order")
+
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record([program], in: dir)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        try #require(!recorded.stdout.isEmpty)
+        #expect(native.contains { $0 != recorded.stdout }, "no native run differs from the recorded one")
+        let replays = try (1...5).map { _ in try runProgram(Recording.replplay, ["-q", log]) }
+        for (run, replayed) in replays.enumerated() {
+            #expect(replayed.status == 0, "replay \(run + 1): \(replayed.stderr)")
+            #expect(replayed.stdout == recorded.stdout, "replay \(run + 1) printed another order")
+        }
     }
 
     @Test func aDifferentProgramIsReportedAsADivergence() throws {
