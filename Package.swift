@@ -71,11 +71,16 @@ let package = Package(
         .testTarget(
             name: "LogFormatTests",
             dependencies: [
-                "LogFormat",
+                "LogFormat", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the test targets share: temporary directories, running programs, reading logs.
+        .target(
+            name: "TestSupport",
+            dependencies: ["LogFormat", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "RecorderTests",
             dependencies: [

@@ -65,5 +65,8 @@ extension LogWriter {
         public var rawBytes: UInt64 = 0
         /// Bytes in segment files, headers and footers included.
         public var storedBytes: UInt64 = 0
+        /// Calls that forced a segment file to stable storage: `fdatasync` after a frame (as
+        /// ``Durability`` asks), `fsync` when a segment is sealed or the log closed.
+        public var syncs: UInt64 = 0
     }
 }

@@ -189,6 +189,7 @@ public final class LogWriter {
         try flush()
         if let file {
             _ = fsync(file.rawValue)
+            statistics.syncs += 1
             try file.close()
             self.file = nil
         }
@@ -257,6 +258,7 @@ public final class LogWriter {
         guard fdatasync(file.rawValue) == 0 else {
             throw LogError.io("fdatasync failed", path: currentPath, Errno(rawValue: Glibc.errno))
         }
+        statistics.syncs += 1
         lastSync = SystemClock.monotonicNanoseconds()
     }
 
@@ -297,8 +299,11 @@ public final class LogWriter {
         try writeFooter()
         let size = segmentState.size
         guard let file else { return size }
-        if options.durability != .none, fsync(file.rawValue) != 0 {
-            throw LogError.io("fsync failed", path: currentPath, Errno(rawValue: Glibc.errno))
+        if options.durability != .none {
+            guard fsync(file.rawValue) == 0 else {
+                throw LogError.io("fsync failed", path: currentPath, Errno(rawValue: Glibc.errno))
+            }
+            statistics.syncs += 1
         }
         try file.close()
         self.file = nil

@@ -112,25 +112,50 @@ public final class SegmentScanner<Source: SegmentSource> {
             return .sealed
         }
         let frameOffset = offset
+        let frame: FrameHeader, stored: UnsafeRawBufferPointer
+        switch try readFrame(at: frameOffset) {
+        case .intact(let header, let bytes): (frame, stored) = (header, bytes)
+        case .notRead(let step): return step
+        }
+        // The frame is as its writer wrote it: from here, anything inconsistent is thrown.
+        visitor.frame(frame, offset: frameOffset, segment: segmentName)
+        let raw = try decompress(frame, stored, at: frameOffset)
+        try consume(frame, raw: raw, at: frameOffset, visitor: &visitor)
+        visitor.frameDecoded(frame)
+        try advance(past: frame, at: frameOffset)
+        return .frame(frame.type)
+    }
+
+    /// A frame whose header and stored payload are present and pass their checksums, or the
+    /// step that reports why there is none.
+    private enum FrameRead {
+        case intact(FrameHeader, stored: UnsafeRawBufferPointer)
+        case notRead(Step)
+    }
+
+    private func readFrame(at frameOffset: Int) throws -> FrameRead {
         guard let headerBytes = try source.bytes(at: frameOffset, count: FrameHeader.size) else {
-            return frameOffset == source.size ? .boundary : .incomplete(at: frameOffset)
+            return .notRead(frameOffset == source.size ? .boundary : .incomplete(at: frameOffset))
         }
         let frame: FrameHeader
         switch FrameHeader.decode(headerBytes) {
         case .success(let decoded): frame = decoded
         case .failure(let failure):
-            return .damaged(LogError(.corruption, "\(failure)", at: location(frameOffset, sequence: nextSequence)))
+            return .notRead(.damaged(LogError(.corruption, "\(failure)", at: location(frameOffset, sequence: nextSequence))))
         }
         guard let stored = try source.bytes(at: frameOffset + FrameHeader.size, count: frame.storedLength) else {
-            return .incomplete(at: frameOffset)
+            return .notRead(.incomplete(at: frameOffset))
         }
         guard CRC32C.checksum(stored) == frame.payloadChecksum else {
-            return .damaged(LogError(.corruption, "frame payload checksum mismatch",
-                                     at: location(frameOffset, sequence: frame.firstSequence)))
+            return .notRead(.damaged(LogError(.corruption, "frame payload checksum mismatch",
+                                              at: location(frameOffset, sequence: frame.firstSequence))))
         }
-        // The frame is as its writer wrote it: from here, anything inconsistent is thrown.
-        visitor.frame(frame, offset: frameOffset, segment: name ?? SegmentName(number: header!.segmentNumber,
-                                                                               firstSequence: header!.firstSequence))
+        return .intact(frame, stored: stored)
+    }
+
+    /// The frame's raw payload, in the scanner's buffer (valid until the next frame).
+    private func decompress(_ frame: FrameHeader, _ stored: UnsafeRawBufferPointer,
+                            at frameOffset: Int) throws -> UnsafeRawBufferPointer {
         if rawBuffer.count < frame.rawLength {
             rawBuffer.deallocate()
             rawBuffer = .allocate(byteCount: frame.rawLength, alignment: 16)
@@ -140,8 +165,11 @@ public final class SegmentScanner<Source: SegmentSource> {
             throw LogError(.corruption, "frame does not decompress (\(frame.codec)) to its \(frame.rawLength) raw bytes",
                            at: location(frameOffset, sequence: frame.firstSequence))
         }
-        try consume(frame, raw: UnsafeRawBufferPointer(raw), at: frameOffset, visitor: &visitor)
-        visitor.frameDecoded(frame)
+        return UnsafeRawBufferPointer(raw)
+    }
+
+    /// Moves past a consumed frame; the footer must be the segment's last bytes.
+    private func advance(past frame: FrameHeader, at frameOffset: Int) throws {
         offset = frameOffset + frame.totalLength
         lastFrameTime = frame.timestamp
         if frame.type == .footer {
@@ -152,75 +180,109 @@ public final class SegmentScanner<Source: SegmentSource> {
             frames += 1
             rawBytes += UInt64(frame.rawLength)
         }
-        return .frame(frame.type)
     }
 
+    private var segmentName: SegmentName {
+        name ?? SegmentName(number: header!.segmentNumber, firstSequence: header!.firstSequence)
+    }
+
+    // MARK: Frame contents
+
+    /// Checks an intact frame against what came before it and hands its content to `visitor`.
     private func consume<Visitor: LogVisitor>(_ frame: FrameHeader, raw: UnsafeRawBufferPointer, at frameOffset: Int,
                                               visitor: inout Visitor) throws {
-        func corrupt(_ message: String) -> LogError {
-            LogError(.corruption, message, at: location(frameOffset, sequence: frame.firstSequence))
-        }
         if frame.type != .payload, let pending = pendingPayload {
-            throw corrupt("payload of message \(pending.sequence) ends after \(pending.received) of \(pending.size) bytes")
+            throw corruption("payload of message \(pending.sequence) ends after \(pending.received) of \(pending.size) bytes",
+                             frame, at: frameOffset)
         }
-        if end != nil, frame.type != .footer { throw corrupt("\(frame.type) frame after the END record") }
+        if end != nil, frame.type != .footer {
+            throw corruption("\(frame.type) frame after the END record", frame, at: frameOffset)
+        }
         switch frame.type {
-        case .messages:
-            guard frame.firstSequence == nextSequence else {
-                if frame.firstSequence > nextSequence {
-                    throw LogError(.gap, "sequence numbers jump from \(nextSequence) to \(frame.firstSequence)",
-                                   at: location(frameOffset, sequence: nextSequence))
-                }
-                throw corrupt("sequence number \(frame.firstSequence) repeats (expected \(nextSequence))")
+        case .messages: try consumeMessages(frame, raw: raw, at: frameOffset, visitor: &visitor)
+        case .payload: try consumePayloadChunk(frame, raw: raw, at: frameOffset, visitor: &visitor)
+        case .end: try consumeEnd(frame, raw: raw, at: frameOffset, visitor: &visitor)
+        case .footer: try consumeFooter(frame, raw: raw, at: frameOffset, visitor: &visitor)
+        }
+    }
+
+    /// Damage inside an intact frame: located at the frame and its first sequence number.
+    private func corruption(_ message: String, _ frame: FrameHeader, at frameOffset: Int) -> LogError {
+        LogError(.corruption, message, at: location(frameOffset, sequence: frame.firstSequence))
+    }
+
+    private func consumeMessages<Visitor: LogVisitor>(_ frame: FrameHeader, raw: UnsafeRawBufferPointer,
+                                                      at frameOffset: Int, visitor: inout Visitor) throws {
+        guard frame.firstSequence == nextSequence else {
+            if frame.firstSequence > nextSequence {
+                throw LogError(.gap, "sequence numbers jump from \(nextSequence) to \(frame.firstSequence)",
+                               at: location(frameOffset, sequence: nextSequence))
             }
-            guard frame.count > 0 else { throw corrupt("messages frame with no message") }
-            switch decoder.decode(raw, firstSequence: frame.firstSequence, count: frame.count, visitor: &visitor) {
-            case .success(let external):
-                pendingPayload = external.map { ($0.sequence, $0.size, 0, 0) }
-            case .failure(let failure):
-                throw corrupt("\(failure)")
-            }
-            messageFrames.append(.init(sequence: frame.firstSequence, offset: UInt64(frameOffset)))
-            nextSequence += UInt64(frame.count)
-            messages += UInt64(frame.count)
-        case .payload:
-            guard var pending = pendingPayload, frame.firstSequence == pending.sequence,
-                  frame.count == pending.nextChunk else {
-                throw corrupt("payload frame (chunk \(frame.count)) that no message announced")
-            }
-            guard frame.rawLength > 0, frame.rawLength <= pending.size - pending.received else {
-                throw corrupt("payload chunk of \(frame.rawLength) bytes overruns the announced \(pending.size)")
-            }
-            pending.received += frame.rawLength
-            pending.nextChunk += 1
-            let isLast = pending.received == pending.size
-            pendingPayload = isLast ? nil : pending
-            visitor.payloadChunk(raw, sequence: frame.firstSequence, isLast: isLast)
-        case .end:
-            guard let record = EndRecord.decode(payload: raw), record.lastSequence == nextSequence - 1,
-                  frame.firstSequence == nextSequence else {
-                throw corrupt("END record does not match the last sequence number \(nextSequence - 1)")
-            }
-            end = record
-            visitor.end(record)
-        case .footer:
-            guard let decoded = SegmentFooter.decode(payload: raw) else { throw corrupt("malformed footer") }
-            guard decoded.lastSequence == nextSequence - 1 else {
-                throw corrupt("footer says last sequence \(decoded.lastSequence), the segment ends at \(nextSequence - 1)")
-            }
-            if scannedFromStart {
-                guard decoded.messageCount == messages, decoded.frameCount == frames, decoded.rawBytes == rawBytes,
-                      decoded.storedBytes == UInt64(frameOffset) else {
-                    throw corrupt("footer counts (\(decoded.messageCount) messages, \(decoded.frameCount) frames) do not match the segment (\(messages), \(frames))")
-                }
-                let known = Set(messageFrames)
-                for entry in decoded.index where !known.contains(entry) {
-                    throw corrupt("footer index entry \(entry.sequence)@\(entry.offset) names no messages frame")
-                }
-            }
-            footer = decoded
-            visitor.footer(decoded, segment: name ?? SegmentName(number: header!.segmentNumber,
-                                                                 firstSequence: header!.firstSequence))
+            throw corruption("sequence number \(frame.firstSequence) repeats (expected \(nextSequence))", frame, at: frameOffset)
+        }
+        guard frame.count > 0 else { throw corruption("messages frame with no message", frame, at: frameOffset) }
+        switch decoder.decode(raw, firstSequence: frame.firstSequence, count: frame.count, visitor: &visitor) {
+        case .success(let external):
+            pendingPayload = external.map { ($0.sequence, $0.size, 0, 0) }
+        case .failure(let failure):
+            throw corruption("\(failure)", frame, at: frameOffset)
+        }
+        messageFrames.append(.init(sequence: frame.firstSequence, offset: UInt64(frameOffset)))
+        nextSequence += UInt64(frame.count)
+        messages += UInt64(frame.count)
+    }
+
+    /// A chunk of the external payload the last message announced, in order and within its size.
+    private func consumePayloadChunk<Visitor: LogVisitor>(_ frame: FrameHeader, raw: UnsafeRawBufferPointer,
+                                                          at frameOffset: Int, visitor: inout Visitor) throws {
+        guard var pending = pendingPayload, frame.firstSequence == pending.sequence,
+              frame.count == pending.nextChunk else {
+            throw corruption("payload frame (chunk \(frame.count)) that no message announced", frame, at: frameOffset)
+        }
+        guard frame.rawLength > 0, frame.rawLength <= pending.size - pending.received else {
+            throw corruption("payload chunk of \(frame.rawLength) bytes overruns the announced \(pending.size)",
+                             frame, at: frameOffset)
+        }
+        pending.received += frame.rawLength
+        pending.nextChunk += 1
+        let isLast = pending.received == pending.size
+        pendingPayload = isLast ? nil : pending
+        visitor.payloadChunk(raw, sequence: frame.firstSequence, isLast: isLast)
+    }
+
+    private func consumeEnd<Visitor: LogVisitor>(_ frame: FrameHeader, raw: UnsafeRawBufferPointer,
+                                                 at frameOffset: Int, visitor: inout Visitor) throws {
+        guard let record = EndRecord.decode(payload: raw), record.lastSequence == nextSequence - 1,
+              frame.firstSequence == nextSequence else {
+            throw corruption("END record does not match the last sequence number \(nextSequence - 1)", frame, at: frameOffset)
+        }
+        end = record
+        visitor.end(record)
+    }
+
+    /// The footer: its last sequence number always, its counts and index when the scan began at
+    /// the segment's first frame.
+    private func consumeFooter<Visitor: LogVisitor>(_ frame: FrameHeader, raw: UnsafeRawBufferPointer,
+                                                    at frameOffset: Int, visitor: inout Visitor) throws {
+        guard let decoded = SegmentFooter.decode(payload: raw) else { throw corruption("malformed footer", frame, at: frameOffset) }
+        guard decoded.lastSequence == nextSequence - 1 else {
+            throw corruption("footer says last sequence \(decoded.lastSequence), the segment ends at \(nextSequence - 1)",
+                             frame, at: frameOffset)
+        }
+        if scannedFromStart { try checkCounts(of: decoded, frame, at: frameOffset) }
+        footer = decoded
+        visitor.footer(decoded, segment: segmentName)
+    }
+
+    private func checkCounts(of footer: SegmentFooter, _ frame: FrameHeader, at frameOffset: Int) throws {
+        guard footer.messageCount == messages, footer.frameCount == frames, footer.rawBytes == rawBytes,
+              footer.storedBytes == UInt64(frameOffset) else {
+            throw corruption("footer counts (\(footer.messageCount) messages, \(footer.frameCount) frames) do not match the segment (\(messages), \(frames))",
+                             frame, at: frameOffset)
+        }
+        let known = Set(messageFrames)
+        for entry in footer.index where !known.contains(entry) {
+            throw corruption("footer index entry \(entry.sequence)@\(entry.offset) names no messages frame", frame, at: frameOffset)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LogFormat
 import SystemPackage
+import TestSupport
 import Testing
 
 /// Damaged logs: every problem is caught, classified and located, and the messages before it are
@@ -9,7 +10,7 @@ import Testing
     /// A log of several small segments; `end` decides whether it has an END record.
     static func makeLog(in dir: TemporaryDirectory, end: Bool = true, messages: Int = 600,
                         segmentSize: Int = 6 << 10) throws -> FilePath {
-        let log = dir.appending("log")
+        let log = dir.filePath("log")
         let options = LogWriter.Options(codec: .lz4, segmentSize: segmentSize, frameSize: 1 << 10, durability: .none)
         try Fixtures.write(Fixtures.randomMessages(count: messages, seed: 99, largePayloads: false), to: log,
                            options: options, exitStatus: end ? 0 : nil)
@@ -66,7 +67,7 @@ import Testing
     func truncatingTheLastFrameIsATornTail(withEnd: Bool) throws {
         let dir = TemporaryDirectory()
         let log = try Self.makeLog(in: dir, end: withEnd)
-        let all = try Fixtures.readAll(log).messages
+        let all = try LogContents(log).messages
         let last = try LogDirectory(log).segments().last!
         let path = LogDirectory(log).path(of: last)
         let original = try readFile(path)
@@ -103,7 +104,12 @@ import Testing
         let log = try Self.makeLog(in: dir)
         let first = try LogDirectory(log).segments()[0]
         try FileManager.default.removeItem(atPath: LogDirectory(log).path(of: first).string)
-        #expect(LogSummary.scan(directory: log).problem?.code == .gap)
+        let problem = LogSummary.scan(directory: log).problem
+        #expect(problem?.code == .gap)
+        #expect(problem?.message.contains("segment 1 is missing") == true, "\(String(describing: problem))")
+        let second = try LogDirectory(log).segments()[0]
+        #expect(problem?.location?.file == LogDirectory(log).path(of: second).string)
+        #expect(problem?.location?.segment == 2)
     }
 
     @Test func aSegmentFromAnotherRecordingBreaksTheChain() throws {
@@ -144,7 +150,9 @@ import Testing
         var wrongMagic = original
         wrongMagic[0] = UInt8(ascii: "X")
         try writeFile(first, wrongMagic)
-        #expect(LogSummary.scan(directory: log).problem?.code == .notALog)
+        let alien = LogSummary.scan(directory: log).problem
+        #expect(alien?.code == .notALog)
+        #expect(alien?.location == LogLocation(file: first.string, segment: 1, offset: 0))
 
         var future = original
         future[8] = 2  // format version 2, checksum untouched: the version is checked first
@@ -152,14 +160,17 @@ import Testing
         let problem = LogSummary.scan(directory: log).problem
         #expect(problem?.code == .unsupportedVersion)
         #expect(problem?.message.contains("version 2") == true)
+        #expect(problem?.location?.file == first.string)
     }
 
     @Test func missingEmptyAndNonDirectoriesAreNoLog() throws {
         let dir = TemporaryDirectory()
-        #expect(LogSummary.scan(directory: dir.appending("absent")).problem?.code == .noLog)
-        #expect(LogSummary.scan(directory: dir.path).problem?.code == .noLog)
-        try writeFile(dir.appending("plain"), [1, 2, 3])
-        #expect(LogSummary.scan(directory: dir.appending("plain")).problem?.code == .noLog)
+        try writeFile(dir.filePath("plain"), [1, 2, 3])
+        for (path, reason) in [(dir.filePath("absent"), "no such directory"), (dir.filePath, "no segment in the directory"),
+                               (dir.filePath("plain"), "not a directory")] {
+            let problem = LogSummary.scan(directory: path).problem
+            #expect(problem == LogError(.noLog, reason, at: LogLocation(file: path.string)), "\(path)")
+        }
     }
 
     @Test func namesThatAreNotSegmentsAreIgnored() throws {
@@ -213,6 +224,7 @@ import Testing
                     _ = try scanner.step(&visitor)
                 }
             }
+            #expect(error?.code == .corruption, "bulk: \(bulk)")
             #expect(error?.message.contains("empty call-site slot 1") == true, "bulk: \(bulk)")
             #expect(error?.message.contains("message 22 ") == true, "bulk: \(bulk): \(String(describing: error))")
         }
@@ -240,7 +252,10 @@ import Testing
             Issue.record("a 1 GiB raw length was accepted")
             return
         }
+        #expect(error.code == .corruption)
         #expect(error.message.contains("out of range"))
+        #expect(error.location?.offset == SegmentHeader(recordingID: .random(), segmentNumber: 1, codec: .none, firstSequence: 1,
+                                                        recording: RecordingHeader()).encoded().count)
     }
 
     @Test func decompressionBombsAreRejected() throws {
@@ -266,6 +281,7 @@ import Testing
         _ = try scanner.readHeader()
         var visitor = Ignore()
         let error = #expect(throws: LogError.self) { _ = try scanner.step(&visitor) }
+        #expect(error?.code == .corruption)
         #expect(error?.message.contains("says 2 messages") == true)
     }
 }

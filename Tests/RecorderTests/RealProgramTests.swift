@@ -56,7 +56,7 @@ import Testing
     /// Replays a log with its output to a file; returns the output.
     static func replay(_ log: String, in dir: TemporaryDirectory, stdin: String = "/dev/null") throws -> Data {
         let out = dir.appending("replayed-\(UUID().uuidString).out")
-        let result = try Recording.run("/bin/sh", ["-c", "'\(ReplayTests.replplay)' -q '\(log)' < \(stdin) > '\(out)'"])
+        let result = try Recording.run("/bin/sh", ["-c", "'\(Recording.replplay)' -q '\(log)' < \(stdin) > '\(out)'"])
         #expect(result.status == 0, "\(result.stderr)")
         return try Data(contentsOf: URL(fileURLWithPath: out))
     }
@@ -156,7 +156,7 @@ import Testing
 
         let saved = dir.appending("dump.rdb"), primary = dir.appending("primary.rdb")
         try FileManager.default.moveItem(atPath: saved, toPath: primary)
-        let replay = try Recording.run(ReplayTests.replplay, ["-q", log])
+        let replay = try Recording.run(Recording.replplay, ["-q", log])
         #expect(replay.status == 0, "\(replay.stderr)")
         let replayed = try #require(FileManager.default.contents(atPath: saved), "the replay saved no dataset")
         let original = try #require(FileManager.default.contents(atPath: primary))
@@ -175,7 +175,7 @@ import Testing
         let port = String(20000 + Int(getpid()) % 20000 + 7)
         let script = """
             cd '\(dir.path)'
-            '\(ReplayTests.replplay)' --follow --promote-after 1 log > backup.out 2> backup.err &
+            '\(Recording.replplay)' --follow --promote-after 1 log > backup.out 2> backup.err &
             backup=$!
             sleep 0.3
             '\(Recording.replrec)' -q --log-dir log -- '\(server)' --port \(port) --bind 127.0.0.1 --save '' --appendonly no --dir . > primary.out 2>&1 &

@@ -1,22 +1,16 @@
 import Foundation
 import Glibc
-import LogFormat
-import SystemPackage
 import TestSupport
 
 /// Builds and runs what the recorder tests need: the interception layer, the fixture programs,
 /// replrec itself.
 enum Recording {
-    static let root: String = {
-        var path = FilePath(#filePath)
-        for _ in 0..<3 { path.removeLastComponent() }
-        return path.string
-    }()
+    static let root = Repository.root
 
     static let products = productsDirectory
 
     static let replrec = products + "/replrec"
-    static let logtool = products + "/logtool"
+    static let replplay = products + "/replplay"
 
     /// libreplintercept.so next to replrec, built once per test run.
     static let layer: String = {
@@ -61,22 +55,4 @@ enum Recording {
         let result = try run(replrec, ["--log-dir", log] + extra + ["--"] + arguments, environment: environment)
         return (result, log)
     }
-}
-
-/// Everything in a log, checked.
-struct LogContents {
-    var messages: [Message] = []
-    var outcome: LogCursor.Outcome?
-    var recording: RecordingHeader?
-
-    init(_ directory: String) throws {
-        let reader = LogReader(directory: FilePath(directory))
-        while let message = try reader.next() { messages.append(message) }
-        outcome = reader.outcome
-        recording = reader.recording
-    }
-
-    var kinds: Set<MessageKind> { Set(messages.map(\.kind)) }
-    var processes: Set<UInt32> { Set(messages.map(\.process)) }
-    var threads: Set<String> { Set(messages.map { "\($0.process):\($0.thread)" }) }
 }

@@ -18,7 +18,8 @@ import Testing
         let log = dir.appending("log")
         // The follower starts before the directory exists.
         let writer = try Run.background("sleep 0.2; " + Self.synth.replacingOccurrences(of: "SRC", with: log))
-        let (messages, outcome) = try followToEnd(log)
+        let followed = try LogContents.following(log)
+        let (messages, outcome) = (followed.messages, followed.outcome)
         writer.waitUntilExit()
         #expect(writer.terminationStatus == 0)
         #expect(outcome == .cleanEnd(EndRecord(lastSequence: UInt64(Self.count), exitStatus: 3)))
@@ -38,7 +39,8 @@ import Testing
             rsync -a \(mode) \(source)/ \(copy)/
             """
         let loop = try Run.background(script)
-        let (messages, outcome) = try followToEnd(copy)
+        let followed = try LogContents.following(copy)
+        let (messages, outcome) = (followed.messages, followed.outcome)
         loop.waitUntilExit()
         #expect(loop.terminationStatus == 0)
         #expect(outcome == .cleanEnd(EndRecord(lastSequence: UInt64(Self.count), exitStatus: 3)))
