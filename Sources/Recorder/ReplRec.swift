@@ -76,7 +76,7 @@ struct ReplRec: ParsableCommand {
         if command.first == "--" { command.removeFirst() }
         guard !command.isEmpty else { throw ToolError.failed("no command to record") }
         let layer = try Interposer.locate()
-        let environment = Self.currentEnvironment()
+        let environment = CurrentProcess.environment
         let searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
         let path = try ProgramCheck.resolve(command[0], path: searchPath)
         let programEnvironment = ProgramLauncher.programEnvironment(environment, layer: layer)
@@ -86,8 +86,8 @@ struct ReplRec: ParsableCommand {
         let region = try SharedRegion()
         region.base.pointee.output_commit = outputCommit ? 1 : 0
         let recording = RecordingHeader(
-            arguments: command, environment: programEnvironment, workingDirectory: Self.workingDirectory(),
-            userID: getuid(), hostName: Self.hostName(), startTime: Self.realtimeNanoseconds(),
+            arguments: command, environment: programEnvironment, workingDirectory: CurrentProcess.workingDirectory ?? "",
+            userID: getuid(), hostName: CurrentProcess.hostName, startTime: SystemClock.realtimeNanoseconds(),
             interposerABIVersion: REPL_ABI_VERSION)
         let writer: LogWriter
         do {
@@ -105,7 +105,7 @@ struct ReplRec: ParsableCommand {
         for sig in interactive { signal(sig, SIG_IGN) }
         let drainer = RingDrainer(region: region, writer: writer)
         drainer.start()
-        let started = Self.monotonicSeconds()
+        let started = SystemClock.monotonicSeconds()
         let launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
                                        layer: layer, region: region, defaultSignals: interactive)
         let root: pid_t
@@ -135,11 +135,11 @@ struct ReplRec: ParsableCommand {
         }
         if !quiet {
             let stats = writer.statistics
-            let seconds = Self.monotonicSeconds() - started
+            let seconds = SystemClock.monotonicSeconds() - started
             let line = "replrec: \(stats.messages) messages, \(repl_processes_started(region.base)) processes, "
                 + "\(repl_threads_started(region.base) + repl_processes_started(region.base)) threads, "
                 + "\(stats.rawBytes) raw / \(stats.storedBytes) stored bytes in \(stats.segments) segment(s), "
-                + "\(Self.fixed(seconds)) s, recorder peak RSS \(Self.peakResidentMiB()) MiB, "
+                + "\(NumberFormat.fixed(seconds)) s, recorder peak RSS \(Self.peakResidentMiB()) MiB, "
                 + "exit status \(status.exitStatus) -> \(logDirectory)\n"
             writeStandardError(line)
         }
@@ -182,57 +182,18 @@ struct ReplRec: ParsableCommand {
         return result
     }
 
-    static func currentEnvironment() -> [String] {
-        var result: [String] = []
-        var pointer = Glibc.environ
-        while let entry = pointer.pointee {
-            result.append(String(cString: entry))
-            pointer += 1
-        }
-        return result
-    }
-
-    static func workingDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return "" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count - 1)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    static func realtimeNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     /// The recorder's own peak resident memory (VmHWM), in MiB.
     static func peakResidentMiB() -> String {
         guard let file = fopen("/proc/self/status", "r") else { return "?" }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let text = String(nulTerminated: line)
             if text.hasPrefix("VmHWM:"), let kib = Double(text.dropFirst(6).filter(\.isNumber)) {
-                return fixed(kib / 1024)
+                return NumberFormat.fixed(kib / 1024)
             }
         }
         return "?"
-    }
-
-    static func fixed(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        return "\(hundredths / 100).\(String(hundredths % 100).count == 1 ? "0" : "")\(hundredths % 100)"
     }
 }
 

@@ -1,4 +1,5 @@
 import CReplABI
+import CommandLineSupport
 import Glibc
 import LogFormat
 import ProgramSupport
@@ -78,7 +79,7 @@ final class RingDrainer: @unchecked Sendable {
                 if taken == drained { return }
                 // Every process has exited, yet a number stays unpublished: its process died
                 // between taking and publishing it. Nothing can fill the hole; end the log before it.
-                let now = monotonicNanoseconds()
+                let now = SystemClock.monotonicNanoseconds()
                 if stalledSince == 0 { stalledSince = now }
                 if now - stalledSince > 2_000_000_000 {
                     lostTail = taken - drained
@@ -151,11 +152,5 @@ final class RingDrainer: @unchecked Sendable {
                 repl_area_consume(area, tail)
             }
         }
-    }
-
-    private func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

@@ -8,20 +8,6 @@ import Logging
 import ProgramSupport
 import SystemPackage
 
-/// A self-overwriting status line on standard error (a terminal).
-final class StatusLine {
-    private var shown = false
-
-    func show(_ text: String) {
-        writeStandardError("\r\u{1B}[K" + text)
-        shown = true
-    }
-
-    func clear() {
-        if shown { writeStandardError("\r\u{1B}[K") }
-    }
-}
-
 @main
 struct ReplPlay: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -90,8 +76,8 @@ struct ReplPlay: ParsableCommand {
     private var logger: Logger { Logger(label: "replplay") }
 
     func replay() throws -> Int32 {
-        let started = Self.monotonicSeconds()
-        let logPath = Self.absolute(directory)
+        let started = SystemClock.monotonicSeconds()
+        let logPath = CurrentProcess.absolute(directory)
         let log = LogDirectory(FilePath(logPath))
         var recording = try log.recordingHeader()
         while recording == nil {
@@ -129,7 +115,7 @@ struct ReplPlay: ParsableCommand {
             // or for --promote-after. Offline, only while the feeder is not stuck on messages the
             // program left unreplayed.
             while !feeder.isDone {
-                if follow, let promoteAfter, Self.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
+                if follow, let promoteAfter, SystemClock.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
                 if !follow && feeder.lastFed != repl_replayed(region.base) { break }
                 usleep(1000)
             }
@@ -164,7 +150,7 @@ struct ReplPlay: ParsableCommand {
                 return Self.divergenceStatus
             }
             if !quiet {
-                writeStandardError("replplay: replayed \(replayed) messages in \(Self.fixed(Self.monotonicSeconds() - started)) s, exit status \(status) as recorded"
+                writeStandardError("replplay: replayed \(replayed) messages in \(NumberFormat.fixed(SystemClock.monotonicSeconds() - started)) s, exit status \(status) as recorded"
                                    + (follow ? Self.lagSummary(feeder.lagSamples) : "") + "\n")
             }
             return status
@@ -184,10 +170,10 @@ struct ReplPlay: ParsableCommand {
         let shared = region.base
         var rootStatus: Int32 = 0
         var lastReplayed = repl_replayed(shared)
-        var lastProgress = Self.monotonicSeconds()
+        var lastProgress = SystemClock.monotonicSeconds()
         var promotedAt: UInt64?
         let statusLine = follow && !quiet && isatty(STDERR_FILENO) == 1 ? StatusLine() : nil
-        var lastStatus = Self.monotonicSeconds()
+        var lastStatus = SystemClock.monotonicSeconds()
         var statusReplayed = lastReplayed
         defer { statusLine?.clear() }
         func stopProgram() {
@@ -218,7 +204,7 @@ struct ReplPlay: ParsableCommand {
                 }
             }
             let replayed = repl_replayed(shared)
-            let now = Self.monotonicSeconds()
+            let now = SystemClock.monotonicSeconds()
             if promotedAt != nil {
                 // Live: the program runs for real until it exits.
             } else if replayed != lastReplayed {
@@ -231,13 +217,13 @@ struct ReplPlay: ParsableCommand {
                 feeder.requestStop()
                 repl_promote(shared)
                 promotedAt = replayed
-                logger.notice("promoted: the log stopped growing \(Self.fixed(promoteAfter)) s ago without an END record; live after sequence \(replayed)")
+                logger.notice("promoted: the log stopped growing \(NumberFormat.fixed(promoteAfter)) s ago without an END record; live after sequence \(replayed)")
             } else if now - lastProgress > watchdog, stopAt.map({ $0 != replayed + 1 }) ?? true {
                 let pending = feeder.lastFed > replayed
                 if pending || feeder.isDone {
                     let report = pending
-                        ? "no progress for \(Self.fixed(watchdog)) s at sequence \(replayed + 1): \(Self.expected(shared, replayed + 1)) does not come"
-                        : "the program goes on past the end of the recording (sequence \(replayed)) for \(Self.fixed(watchdog)) s"
+                        ? "no progress for \(NumberFormat.fixed(watchdog)) s at sequence \(replayed + 1): \(Self.expected(shared, replayed + 1)) does not come"
+                        : "the program goes on past the end of the recording (sequence \(replayed)) for \(NumberFormat.fixed(watchdog)) s"
                     stopProgram()
                     Self.reapAll()
                     return .diverged(report)
@@ -246,8 +232,8 @@ struct ReplPlay: ParsableCommand {
             if let status = statusLine, now - lastStatus >= 0.5 {
                 let rate = Double(replayed - statusReplayed) / (now - lastStatus)
                 let newest = feeder.newestFrameTime
-                let lag = newest > 0 ? Self.realtimeSeconds() - Double(newest) / 1e9 : 0
-                status.show("replplay: sequence \(replayed), \(Int(rate)) messages/s, \(Self.fixed(max(0, lag) * 1000)) ms behind the log's newest frame")
+                let lag = newest > 0 ? SystemClock.realtimeSeconds() - Double(newest) / 1e9 : 0
+                status.show("replplay: sequence \(replayed), \(Int(rate)) messages/s, \(NumberFormat.fixed(max(0, lag) * 1000)) ms behind the log's newest frame")
                 lastStatus = now
                 statusReplayed = replayed
             }
@@ -260,7 +246,7 @@ struct ReplPlay: ParsableCommand {
         guard !samples.isEmpty else { return "" }
         let sorted = samples.sorted()
         func percentile(_ p: Double) -> String {
-            Self.fixed(Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6)
+            NumberFormat.fixed(Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6)
         }
         return ", follow lag p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms over \(samples.count) frames"
     }
@@ -290,30 +276,5 @@ struct ReplPlay: ParsableCommand {
             guard fstat(fd, &info) == 0 else { return (0, 0) }
             return (UInt64(info.st_dev), UInt64(info.st_ino))
         }
-    }
-
-    private static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return path }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
-    }
-
-    static func realtimeSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    static func fixed(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }

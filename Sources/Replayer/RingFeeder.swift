@@ -1,4 +1,5 @@
 import CReplABI
+import CommandLineSupport
 import Glibc
 import LogFormat
 import ProgramSupport
@@ -115,9 +116,7 @@ final class RingFeeder: @unchecked Sendable {
             repl_wake_owner(shared, message.process, message.thread)
         }
         fed.store(message.sequence, ordering: .releasing)
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        fedAt.store(UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec), ordering: .releasing)
+        fedAt.store(SystemClock.monotonicNanoseconds(), ordering: .releasing)
         return inline || stream(message.payload)
     }
 
@@ -126,9 +125,7 @@ final class RingFeeder: @unchecked Sendable {
         guard frameTime != lastFrameTime, frameTime != 0 else { return }
         lastFrameTime = frameTime
         newestFrame.store(frameTime, ordering: .releasing)
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let nanoseconds = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        let nanoseconds = SystemClock.realtimeNanoseconds()
         if lagSamples.count < 1_000_000 { lagSamples.append(nanoseconds > frameTime ? nanoseconds - frameTime : 0) }
     }
 

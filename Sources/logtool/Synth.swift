@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Glibc
 import LogFormat
 import SystemPackage
@@ -57,19 +58,19 @@ struct Synth: ParsableCommand {
         let options = LogWriter.Options(codec: Codec(name: codec)!, segmentSize: segmentSize, frameSize: frameSize,
                                         durability: .none)
         let recording = RecordingHeader(arguments: ["logtool", "synth", pattern, "--seed", String(seed)],
-                                        workingDirectory: "/", hostName: hostName(), startTime: UInt64(time(nil)) * 1_000_000_000)
+                                        workingDirectory: "/", hostName: CurrentProcess.hostName, startTime: UInt64(time(nil)) * 1_000_000_000)
         do {
             let writer = try LogWriter(directory: FilePath(directory), recording: recording, options: options)
             var workload = SyntheticWorkload(pattern: SyntheticWorkload.Pattern(rawValue: pattern)!, seed: seed,
                                              largePayloads: !smallPayloads)
-            let start = monotonicSeconds()
+            let start = SystemClock.monotonicSeconds()
             var sequence: UInt64 = 0
             while sequence < messages {
                 sequence += 1
                 try writer.append(workload.next()!)
                 guard rate > 0 else { continue }
                 let due = start + Double(sequence) / rate
-                let now = monotonicSeconds()
+                let now = SystemClock.monotonicSeconds()
                 if due > now {
                     try writer.flush()
                     usleep(UInt32(min(due - now, 0.001) * 1e6))
@@ -79,17 +80,5 @@ struct Synth: ParsableCommand {
         } catch let error as LogError {
             throw error.reported()
         }
-    }
-
-    private func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count - 1)
-        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    private func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
