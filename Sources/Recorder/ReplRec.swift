@@ -66,7 +66,7 @@ struct ReplRec: ParsableCommand {
             try command.runRecording()
         } catch let error as ToolError {
             Logger(label: "replrec").error("\(error)")
-            Glibc.exit(error.exitStatus)
+            Glibc.exit(error.exitStatus.rawValue)
         } catch {
             exit(withError: error)
         }

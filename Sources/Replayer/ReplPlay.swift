@@ -54,9 +54,6 @@ struct ReplPlay: ParsableCommand {
         if stopAt == 0 { throw ValidationError("--stop-at takes a sequence number from 1") }
     }
 
-    static let divergenceStatus: Int32 = 120
-    static let badLogStatus: Int32 = 121
-
     static func main() {
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
         do {
@@ -64,10 +61,10 @@ struct ReplPlay: ParsableCommand {
             Glibc.exit(try command.replay())
         } catch let error as ToolError {
             Logger(label: "replplay").error("\(error)")
-            Glibc.exit(error.exitStatus)
+            Glibc.exit(error.exitStatus.rawValue)
         } catch let error as LogError {
             Logger(label: "replplay").error("\(error)")
-            Glibc.exit(badLogStatus)
+            Glibc.exit(ToolExitStatus.damagedLog.rawValue)
         } catch {
             exit(withError: error)
         }
@@ -131,23 +128,23 @@ struct ReplPlay: ParsableCommand {
             return status
         case .diverged(let report):
             logger.error("divergence: \(report)")
-            return Self.divergenceStatus
+            return ToolExitStatus.divergence.rawValue
         case .badLog(let error):
             logger.error("\(error)")
-            return Self.badLogStatus
+            return ToolExitStatus.damagedLog.rawValue
         case .exited(let status):
             let replayed = repl_replayed(region.base)
             guard case .cleanEnd(let end)? = feeder.outcome else {
                 logger.error("the program exited (status \(status)) at sequence \(replayed), but the log has no END record")
-                return Self.divergenceStatus
+                return ToolExitStatus.divergence.rawValue
             }
             guard replayed == end.lastSequence else {
                 logger.error("divergence: the program ended after sequence \(replayed); the recording goes on to \(end.lastSequence)")
-                return Self.divergenceStatus
+                return ToolExitStatus.divergence.rawValue
             }
             guard status == end.exitStatus else {
                 logger.error("divergence: the program exited with status \(status); the recording ended with \(end.exitStatus)")
-                return Self.divergenceStatus
+                return ToolExitStatus.divergence.rawValue
             }
             if !quiet {
                 writeStandardError("replplay: replayed \(replayed) messages in \(NumberFormat.fixed(SystemClock.monotonicSeconds() - started)) s, exit status \(status) as recorded"

@@ -36,13 +36,13 @@ struct Verify: ParsableCommand {
                 print(Self.headline(summary))
             }
         }
-        if status != 0 { throw ExitCode(status) }
+        if status != .clean { throw status.exitCode }
     }
 
-    static func status(of summary: LogSummary) -> Int32 {
-        if let problem = summary.problem { return ExitStatus.of(problem.code) }
-        if case .stillOpen = summary.outcome { return ExitStatus.stillOpen }
-        return 0
+    static func status(of summary: LogSummary) -> ExitStatus {
+        if let problem = summary.problem { return ExitStatus(problem.code) }
+        if case .stillOpen = summary.outcome { return .stillOpen }
+        return .clean
     }
 
     static func headline(_ summary: LogSummary) -> String {
