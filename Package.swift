@@ -57,7 +57,7 @@ let package = Package(
         // Starting a program under the interception layer (replrec and replplay).
         .target(
             name: "ProgramSupport",
-            dependencies: ["CReplABI", "CProcessShims", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CReplABI", "CProcessShims", "LogFormat", .product(name: "SystemPackage", package: "swift-system")]
         ),
         // Command-line tools, and what they share: diagnostics, clocks, number formats, the
         // process's context, log options as typed arguments.

@@ -80,7 +80,7 @@ struct ReplRec: ParsableCommand {
         let directory = FilePath(logDirectory)
         if force { try removeLog(directory) }
         let region = try SharedRegion()
-        region.base.pointee.output_commit = outputCommit ? 1 : 0
+        region.outputCommit = outputCommit
         let recording = RecordingHeader(
             arguments: command, environment: programEnvironment, workingDirectory: CurrentProcess.workingDirectory ?? "",
             userID: getuid(), hostName: CurrentProcess.hostName, startTime: SystemClock.realtimeNanoseconds(),
@@ -132,8 +132,8 @@ struct ReplRec: ParsableCommand {
         if !quiet {
             let stats = writer.statistics
             let seconds = SystemClock.monotonicSeconds() - started
-            let line = "replrec: \(stats.messages) messages, \(repl_processes_started(region.base)) processes, "
-                + "\(repl_threads_started(region.base) + repl_processes_started(region.base)) threads, "
+            let line = "replrec: \(stats.messages) messages, \(region.processesStarted) processes, "
+                + "\(region.threadsStarted + region.processesStarted) threads, "
                 + "\(stats.rawBytes) raw / \(stats.storedBytes) stored bytes in \(stats.segments) segment(s), "
                 + "\(NumberFormat.fixed(seconds)) s, recorder peak RSS \(Self.peakResidentMiB()) MiB, "
                 + "exit status \(status.exitStatus) -> \(logDirectory)\n"

@@ -53,7 +53,7 @@ final class RingDrainer: @unchecked Sendable {
         let shared = region.base
         let ring = repl_ring(shared)!
         let mask = UInt64(REPL_RING_SLOTS - 1)
-        let outputCommit = shared.pointee.output_commit != 0
+        let outputCommit = region.outputCommit
         var drained = repl_drained(shared)
         var committed: UInt64 = 0
         var idleRounds = 0

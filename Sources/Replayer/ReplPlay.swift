@@ -94,7 +94,7 @@ struct ReplPlay: ParsableCommand {
         let path = try ProgramCheck.resolve(arguments[0], path: searchPath)
         let layer = try Interposer.locate()
         let region = try SharedRegion(mode: REPL_MODE_REPLAY)
-        region.base.pointee.stop_at = stopAt ?? 0
+        region.stopAt = stopAt
         let reader = LogReader(directory: FilePath(logPath), mode: follow ? .follow : .offline)
         let feeder = RingFeeder(region: region, reader: reader)
         feeder.start()
@@ -113,7 +113,7 @@ struct ReplPlay: ParsableCommand {
             // program left unreplayed.
             while !feeder.isDone {
                 if follow, let promoteAfter, SystemClock.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
-                if !follow && feeder.lastFed != repl_replayed(region.base) { break }
+                if !follow && feeder.lastFed != region.replayed { break }
                 usleep(1000)
             }
         }
@@ -133,7 +133,7 @@ struct ReplPlay: ParsableCommand {
             logger.error("\(error)")
             return ToolExitStatus.damagedLog.rawValue
         case .exited(let status):
-            let replayed = repl_replayed(region.base)
+            let replayed = region.replayed
             guard case .cleanEnd(let end)? = feeder.outcome else {
                 logger.error("the program exited (status \(status)) at sequence \(replayed), but the log has no END record")
                 return ToolExitStatus.divergence.rawValue
@@ -164,9 +164,8 @@ struct ReplPlay: ParsableCommand {
 
     /// Reaps the tree, watching for divergence, lack of progress and a damaged log.
     private func supervise(root: pid_t, region: SharedRegion, feeder: RingFeeder) -> Result {
-        let shared = region.base
         var rootStatus: Int32 = 0
-        var lastReplayed = repl_replayed(shared)
+        var lastReplayed = region.replayed
         var lastProgress = SystemClock.monotonicSeconds()
         var promotedAt: UInt64?
         let statusLine = follow && !quiet && isatty(STDERR_FILENO) == 1 ? StatusLine() : nil
@@ -186,21 +185,21 @@ struct ReplPlay: ParsableCommand {
             if pid < 0 && errno == ECHILD { return promotedAt.map { .promoted(rootStatus, $0) } ?? .exited(rootStatus) }
             if pid > 0 { continue }
 
-            if repl_has_diverged(shared) == 1 {
-                let report = Self.describe(shared.pointee.divergence)
+            if let divergence = region.divergence {
+                let report = divergence.description
                 stopProgram()
                 Self.reapAll()
                 return .diverged(report)
             }
             if promotedAt == nil, let failure = feeder.failure, failure.code != .tornTail || !follow {
                 // Everything before the damage has been fed; the program cannot go past it.
-                if repl_replayed(shared) == feeder.lastFed {
+                if region.replayed == feeder.lastFed {
                     stopProgram()
                     Self.reapAll()
                     return .badLog(failure)
                 }
             }
-            let replayed = repl_replayed(shared)
+            let replayed = region.replayed
             let now = SystemClock.monotonicSeconds()
             if promotedAt != nil {
                 // Live: the program runs for real until it exits.
@@ -212,14 +211,14 @@ struct ReplPlay: ParsableCommand {
                 // The log stopped growing without an END record: the primary is gone. Everything
                 // logged has been replayed; go live.
                 feeder.requestStop()
-                repl_promote(shared)
+                region.promote()
                 promotedAt = replayed
                 logger.notice("promoted: the log stopped growing \(NumberFormat.fixed(promoteAfter)) s ago without an END record; live after sequence \(replayed)")
             } else if now - lastProgress > watchdog, stopAt.map({ $0 != replayed + 1 }) ?? true {
                 let pending = feeder.lastFed > replayed
                 if pending || feeder.isDone {
                     let report = pending
-                        ? "no progress for \(NumberFormat.fixed(watchdog)) s at sequence \(replayed + 1): \(Self.expected(shared, replayed + 1)) does not come"
+                        ? "no progress for \(NumberFormat.fixed(watchdog)) s at sequence \(replayed + 1): \(Self.expected(region, replayed + 1)) does not come"
                         : "the program goes on past the end of the recording (sequence \(replayed)) for \(NumberFormat.fixed(watchdog)) s"
                     stopProgram()
                     Self.reapAll()
@@ -253,17 +252,9 @@ struct ReplPlay: ParsableCommand {
         while waitpid(-1, &status, 0) > 0 || errno == EINTR {}
     }
 
-    private static func expected(_ shared: UnsafeMutablePointer<repl_shared>, _ sequence: UInt64) -> String {
-        let slot = repl_ring(shared)! + Int(sequence & UInt64(REPL_RING_SLOTS - 1))
-        guard repl_slot_published(slot) == sequence else { return "the message" }
-        return "\(MessageKind(rawValue: slot.pointee.kind)) on 0x\(String(slot.pointee.resource, radix: 16)) by logical process \(slot.pointee.process) thread \(slot.pointee.thread)"
-    }
-
-    private static func describe(_ d: repl_divergence) -> String {
-        "sequence \(d.sequence), logical process \(d.expected_process) thread \(d.expected_thread): "
-            + "expected \(MessageKind(rawValue: d.expected_kind)) on 0x\(String(d.expected_resource, radix: 16)), "
-            + "observed \(MessageKind(rawValue: d.observed_kind)) on 0x\(String(d.observed_resource, radix: 16)) "
-            + "(real pid \(d.real_pid), tid \(d.real_tid))"
+    private static func expected(_ region: SharedRegion, _ sequence: UInt64) -> String {
+        guard let call = region.publishedCall(at: sequence) else { return "the message" }
+        return "\(call.kindAndResource) by logical process \(call.process) thread \(call.thread)"
     }
 
     /// Device and inode of replplay's stdout and stderr: writes to these are performed at replay.
