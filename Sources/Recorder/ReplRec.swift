@@ -58,7 +58,7 @@ struct ReplRec: ParsableCommand {
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
         do {
             let command = try parseAsRoot() as! ReplRec
-            let status = try RecordingSession(command.configuration).run()
+            let status = try command.session.run()
             Glibc.exit(status.exitStatus)
         } catch let error as ToolError {
             Logger(label: "replrec").error("\(error)")
@@ -68,12 +68,12 @@ struct ReplRec: ParsableCommand {
         }
     }
 
-    /// The session the options describe.
-    var configuration: RecordingSession.Configuration {
-        RecordingSession.Configuration(
+    /// The recording the options describe.
+    var session: RecordingSession {
+        RecordingSession(.init(
             command: command.first == "--" ? Array(command.dropFirst()) : command,
             logDirectory: logDirectory, replaceExisting: force,
             writerOptions: LogWriter.Options(codec: codec.codec, segmentSize: segmentSize, durability: sync.durability),
-            outputCommit: outputCommit, printsSummary: !quiet)
+            outputCommit: outputCommit, printsSummary: !quiet))
     }
 }

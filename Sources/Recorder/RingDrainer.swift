@@ -37,6 +37,7 @@ final class RingDrainer: @unchecked Sendable {
         self.writer = writer
     }
 
+    /// Starts the thread that drains the ring.
     func start() {
         let context = Unmanaged.passRetained(self).toOpaque()
         pthread_create(&thread, nil, { raw in

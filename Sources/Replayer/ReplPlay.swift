@@ -58,7 +58,7 @@ struct ReplPlay: ParsableCommand {
         let logger = Logger(label: "replplay")
         do {
             let command = try parseAsRoot() as! ReplPlay
-            Glibc.exit(try ReplaySupervisor(command.configuration).run())
+            Glibc.exit(try command.supervisor.run())
         } catch let error as ToolError {
             logger.error("\(error)")
             Glibc.exit(error.exitStatus.rawValue)
@@ -71,9 +71,9 @@ struct ReplPlay: ParsableCommand {
     }
 
     /// The replay the options describe.
-    var configuration: ReplaySupervisor.Configuration {
-        ReplaySupervisor.Configuration(
+    var supervisor: ReplaySupervisor {
+        ReplaySupervisor(.init(
             logDirectory: directory, follow: follow, watchdog: watchdog, promoteAfter: promoteAfter,
-            stopAt: stopAt, printsSummary: !quiet, command: command)
+            stopAt: stopAt, printsSummary: !quiet, command: command))
     }
 }

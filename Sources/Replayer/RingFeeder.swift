@@ -61,6 +61,7 @@ final class RingFeeder: @unchecked Sendable {
     /// When the last message was put into the ring (monotonic seconds; 0 before the first).
     var lastFedTime: Double { Double(fedAt.load(ordering: .acquiring)) / 1e9 }
 
+    /// Starts the thread that feeds the ring.
     func start() {
         let context = Unmanaged.passRetained(self).toOpaque()
         pthread_create(&thread, nil, { raw in
