@@ -57,12 +57,17 @@ let package = Package(
         // Starting a program under the interception layer (replrec and replplay).
         .target(
             name: "ProgramSupport",
-            dependencies: ["CReplABI", "CProcessShims", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CReplABI", "CProcessShims", "LogFormat", .product(name: "SystemPackage", package: "swift-system")]
         ),
-        // Command-line tools, and what they share.
+        // Command-line tools, and what they share: diagnostics, clocks, number formats, the
+        // process's context, log options as typed arguments.
         .target(
             name: "CommandLineSupport",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "LogFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(name: "Recorder", dependencies: commandLine + programRunning),
         .executableTarget(name: "Replayer", dependencies: commandLine + programRunning),

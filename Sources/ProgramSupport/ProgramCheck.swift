@@ -4,7 +4,15 @@ import SystemPackage
 /// Finds the program to record and refuses what LD_PRELOAD cannot reach: setuid and setgid
 /// programs (the loader ignores LD_PRELOAD there) and statically linked ones (no loader at all).
 public enum ProgramCheck {
-    /// The program's path: as given when it contains a slash, else searched in PATH.
+    /// The program's path: as given when it contains a slash, else searched in the PATH of
+    /// `environment` (the program's, `NAME=value` entries).
+    public static func resolve(_ command: String, environment: [String]) throws -> String {
+        let searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst("PATH=".count)) }
+        return try resolve(command, path: searchPath)
+    }
+
+    /// The program's path: as given when it contains a slash, else searched in `searchPath`
+    /// (a default one when nil).
     public static func resolve(_ command: String, path searchPath: String?) throws -> String {
         if command.contains("/") { return try check(command) }
         for directory in (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {

@@ -61,6 +61,17 @@ public struct ProgramLauncher {
         return result
     }
 
+    /// Device and inode of this process's standard output and error (zeros for one that cannot
+    /// be examined): replplay passes them as `inheritedOutputs`.
+    public static func standardOutputs() -> [(device: UInt64, inode: UInt64)] {
+        [STDOUT_FILENO, STDERR_FILENO].map { fd in
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return (0, 0) }
+            return (UInt64(info.st_dev), UInt64(info.st_ino))
+        }
+    }
+
+    /// Starts the program in a process group of its own; its pid.
     public func launch() throws -> pid_t {
         guard replrec_disable_aslr() == 0 else {
             throw ToolError.failed("cannot turn address-space randomisation off: \(String(cString: strerror(errno)))")

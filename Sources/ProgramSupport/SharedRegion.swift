@@ -3,11 +3,20 @@ import Glibc
 
 /// The shared-memory region between a tool and the interception layer in the program's
 /// processes: created 0600, named in the program's environment, removed when the run ends.
+///
+/// The tools read and set it through the typed members here and in `SharedRegion+Record.swift`
+/// and `SharedRegion+Replay.swift`; only the ring's data path (RingDrainer, RingFeeder) works on
+/// `base` with the ABI header's inline helpers.
 public final class SharedRegion: @unchecked Sendable {
+    /// The POSIX shared-memory name (`/replrec-` and 16 hex digits).
     public let name: String
+    /// The mapped region, for the ring's data path.
     public let base: UnsafeMutablePointer<repl_shared>
+    /// Bytes mapped.
     public let size: Int
 
+    /// Creates, sizes and maps a new region and fills its header for `mode`
+    /// (`REPL_MODE_RECORD` or `REPL_MODE_REPLAY`).
     public init(mode: UInt32 = REPL_MODE_RECORD) throws {
         // Fixed width: the layer's variables sit on the program's initial stack, and their length
         // must be the same at record and at replay for stack addresses to match.
@@ -39,6 +48,12 @@ public final class SharedRegion: @unchecked Sendable {
 
     /// Removes the name (processes still mapping it keep their mapping).
     public func unlink() { shm_unlink(name) }
+
+    /// Processes the program has started, the root included (statistics for the summary line).
+    public var processesStarted: UInt32 { repl_processes_started(base) }
+
+    /// Threads the program has started besides each process's first.
+    public var threadsStarted: UInt32 { repl_threads_started(base) }
 
     deinit {
         munmap(base, size)

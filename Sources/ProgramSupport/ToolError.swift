@@ -1,6 +1,5 @@
-/// Why `replrec` or `replplay` could not run the program, with the exit status it reports:
-/// 125 the tool failed (log, shared memory, a refused program), 126 the program cannot be run,
-/// 127 the program was not found. The program's own status passes through otherwise.
+/// Why `replrec` or `replplay` could not run the program, with the exit status it reports
+/// (`ToolExitStatus`). The program's own status passes through otherwise.
 public struct ToolError: Error, CustomStringConvertible {
     public enum Kind: Sendable {
         case notFound, notExecutable, refused, failed
@@ -14,11 +13,11 @@ public struct ToolError: Error, CustomStringConvertible {
     public static func refused(_ message: String) -> ToolError { .init(kind: .refused, message: message) }
     public static func failed(_ message: String) -> ToolError { .init(kind: .failed, message: message) }
 
-    public var exitStatus: Int32 {
+    public var exitStatus: ToolExitStatus {
         switch kind {
-        case .notFound: 127
-        case .notExecutable: 126
-        case .refused, .failed: 125
+        case .notFound: .notFound
+        case .notExecutable: .cannotRun
+        case .refused, .failed: .failed
         }
     }
 

@@ -1,13 +1,12 @@
 import ArgumentParser
-import CReplABI
-import CProcessShims
 import CommandLineSupport
-import ProgramSupport
 import Glibc
 import LogFormat
 import Logging
-import SystemPackage
+import ProgramSupport
 
+/// `replrec`: parses and checks the options, records through a `RecordingSession`, and turns
+/// the outcome into the exit status.
 @main
 struct ReplRec: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,13 +31,13 @@ struct ReplRec: ParsableCommand {
     var force = false
 
     @Option(help: "lz4, zstd or none.")
-    var codec = "lz4"
+    var codec = CodecOption.lz4
 
     @Option(help: "Segment size in bytes.")
     var segmentSize = 64 << 20
 
     @Option(help: "When to force the log to disk: none, interval (every 100 ms) or always.")
-    var sync = "interval"
+    var sync = SyncPolicy.interval
 
     @Flag(name: .customLong("output-commit"), inversion: .prefixedNo,
           help: "Hold each write to a socket until everything the program did before it is in the log file, so a backup that goes live knows all that clients were told.")
@@ -51,200 +50,30 @@ struct ReplRec: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        if command.first == "--" { return }
+        // `replrec --` alone gets past here and fails as the recording starts (status 125).
         guard !command.isEmpty else { throw ValidationError("no command to record") }
-        guard Codec(name: codec) != nil else { throw ValidationError("unknown codec '\(codec)'; use lz4, zstd or none") }
-        guard ["none", "interval", "always"].contains(sync) else {
-            throw ValidationError("unknown --sync '\(sync)'; use none, interval or always")
-        }
     }
 
     static func main() {
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
         do {
-            var command = try parseAsRoot() as! ReplRec
-            try command.runRecording()
+            let command = try parseAsRoot() as! ReplRec
+            let status = try command.session.run()
+            Glibc.exit(status.exitStatus)
         } catch let error as ToolError {
             Logger(label: "replrec").error("\(error)")
-            Glibc.exit(error.exitStatus)
+            Glibc.exit(error.exitStatus.rawValue)
         } catch {
             exit(withError: error)
         }
     }
 
-    mutating func runRecording() throws {
-        if command.first == "--" { command.removeFirst() }
-        guard !command.isEmpty else { throw ToolError.failed("no command to record") }
-        let layer = try Interposer.locate()
-        let environment = Self.currentEnvironment()
-        let searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
-        let path = try ProgramCheck.resolve(command[0], path: searchPath)
-        let programEnvironment = ProgramLauncher.programEnvironment(environment, layer: layer)
-
-        let directory = FilePath(logDirectory)
-        if force { try removeLog(directory) }
-        let region = try SharedRegion()
-        region.base.pointee.output_commit = outputCommit ? 1 : 0
-        let recording = RecordingHeader(
-            arguments: command, environment: programEnvironment, workingDirectory: Self.workingDirectory(),
-            userID: getuid(), hostName: Self.hostName(), startTime: Self.realtimeNanoseconds(),
-            interposerABIVersion: REPL_ABI_VERSION)
-        let writer: LogWriter
-        do {
-            writer = try LogWriter(directory: directory, recording: recording,
-                                   options: .init(codec: Codec(name: codec)!, segmentSize: segmentSize,
-                                                  durability: durability))
-        } catch let error as LogError {
-            throw ToolError.failed("\(error)\(error.code == .misuse ? " (use --force to replace it)" : "")")
-        }
-
-        _ = replrec_become_subreaper()
-        // The terminal sends these to the program too; it decides. The program gets them back
-        // as replrec found them.
-        let interactive = [SIGINT, SIGQUIT].filter { replrec_is_ignored($0) == 0 }
-        for sig in interactive { signal(sig, SIG_IGN) }
-        let drainer = RingDrainer(region: region, writer: writer)
-        drainer.start()
-        let started = Self.monotonicSeconds()
-        let launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
-                                       layer: layer, region: region, defaultSignals: interactive)
-        let root: pid_t
-        do {
-            root = try launcher.launch()
-        } catch {
-            drainer.stopAndWait()
-            try? writer.close()
-            throw error
-        }
-        RootForwarding.install(root)
-        let status = Self.waitForTree(root: root)
-        drainer.stopAndWait()
-        region.unlink()
-
-        if let failure = drainer.failure {
-            try? writer.close()
-            throw ToolError.failed("the log could not be written: \(failure)")
-        }
-        if let lost = drainer.lostTail {
-            Logger(label: "replrec").warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log ends before them")
-        }
-        do {
-            try writer.finish(exitStatus: status.exitStatus, signal: status.signal)
-        } catch {
-            throw ToolError.failed("cannot end the log: \(error)")
-        }
-        if !quiet {
-            let stats = writer.statistics
-            let seconds = Self.monotonicSeconds() - started
-            let line = "replrec: \(stats.messages) messages, \(repl_processes_started(region.base)) processes, "
-                + "\(repl_threads_started(region.base) + repl_processes_started(region.base)) threads, "
-                + "\(stats.rawBytes) raw / \(stats.storedBytes) stored bytes in \(stats.segments) segment(s), "
-                + "\(Self.fixed(seconds)) s, recorder peak RSS \(Self.peakResidentMiB()) MiB, "
-                + "exit status \(status.exitStatus) -> \(logDirectory)\n"
-            writeStandardError(line)
-        }
-        Glibc.exit(status.exitStatus)
-    }
-
-    private var durability: LogWriter.Durability {
-        switch sync {
-        case "none": .none
-        case "always": .always
-        default: .default
-        }
-    }
-
-    private func removeLog(_ directory: FilePath) throws {
-        let log = LogDirectory(directory)
-        guard (try? log.exists()) == true else { return }
-        for segment in try log.segments() { unlink(log.path(of: segment).string) }
-    }
-
-    /// Reaps every process of the tree (the recorder is their subreaper) and returns the root's
-    /// status, shell style.
-    static func waitForTree(root: pid_t) -> (exitStatus: Int32, signal: Int32) {
-        var result: (Int32, Int32) = (0, 0)
-        while true {
-            var status: Int32 = 0
-            let pid = waitpid(-1, &status, 0)
-            if pid < 0 {
-                if errno == EINTR { continue }
-                break  // ECHILD: the whole tree has exited
-            }
-            if pid == root {
-                if replrec_exited(status) != 0 {
-                    result = (replrec_exit_status(status), 0)
-                } else if replrec_signaled(status) != 0 {
-                    result = (128 + replrec_term_signal(status), replrec_term_signal(status))
-                }
-            }
-        }
-        return result
-    }
-
-    static func currentEnvironment() -> [String] {
-        var result: [String] = []
-        var pointer = Glibc.environ
-        while let entry = pointer.pointee {
-            result.append(String(cString: entry))
-            pointer += 1
-        }
-        return result
-    }
-
-    static func workingDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return "" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count - 1)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    static func realtimeNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    /// The recorder's own peak resident memory (VmHWM), in MiB.
-    static func peakResidentMiB() -> String {
-        guard let file = fopen("/proc/self/status", "r") else { return "?" }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix("VmHWM:"), let kib = Double(text.dropFirst(6).filter(\.isNumber)) {
-                return fixed(kib / 1024)
-            }
-        }
-        return "?"
-    }
-
-    static func fixed(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        return "\(hundredths / 100).\(String(hundredths % 100).count == 1 ? "0" : "")\(hundredths % 100)"
-    }
-}
-
-/// Forwards SIGTERM and SIGHUP sent to the recorder to the program's root process (unless
-/// replrec was started with them ignored).
-enum RootForwarding {
-    nonisolated(unsafe) static var root: pid_t = 0
-
-    static func install(_ pid: pid_t) {
-        root = pid
-        for sig in [SIGTERM, SIGHUP] where replrec_is_ignored(sig) == 0 {
-            signal(sig) { received in kill(RootForwarding.root, received) }
-        }
+    /// The recording the options describe.
+    var session: RecordingSession {
+        RecordingSession(.init(
+            command: command.first == "--" ? Array(command.dropFirst()) : command,
+            logDirectory: logDirectory, replaceExisting: force,
+            writerOptions: LogWriter.Options(codec: codec.codec, segmentSize: segmentSize, durability: sync.durability),
+            outputCommit: outputCommit, printsSummary: !quiet))
     }
 }

@@ -1,4 +1,5 @@
 import CReplABI
+import CommandLineSupport
 import Glibc
 import LogFormat
 import ProgramSupport
@@ -15,15 +16,28 @@ final class RingDrainer: @unchecked Sendable {
     private let writer: LogWriter
     private var thread = pthread_t()
     private let stopRequested = Atomic<Bool>(false)
+    private let ending = Mutex(Ending())
+
+    /// How draining ended, set by the drainer's thread as it returns.
+    private struct Ending {
+        var failure: (any Error)?
+        var lostTail: UInt64?
+    }
+
     /// The first error, after which draining stops (and the program is stopped by fail-stop).
-    private(set) var failure: Error?
-    private(set) var lostTail: UInt64?
+    /// Meaningful after `stopAndWait()`.
+    var failure: (any Error)? { ending.withLock { $0.failure } }
+
+    /// How many sequence numbers were taken but never published, when the log ends before
+    /// them (their process died in between). Meaningful after `stopAndWait()`.
+    var lostTail: UInt64? { ending.withLock { $0.lostTail } }
 
     init(region: SharedRegion, writer: LogWriter) {
         self.region = region
         self.writer = writer
     }
 
+    /// Starts the thread that drains the ring.
     func start() {
         let context = Unmanaged.passRetained(self).toOpaque()
         pthread_create(&thread, nil, { raw in
@@ -41,16 +55,19 @@ final class RingDrainer: @unchecked Sendable {
 
     private func run() {
         do {
-            try drain()
+            let lost = try drain()
+            ending.withLock { $0.lostTail = lost }
         } catch {
-            failure = error
+            ending.withLock { $0.failure = error }
             // Nobody drains any more: the program stops itself when the ring fills (fail-stop).
         }
     }
 
-    private func drain() throws {
+    /// Copies published messages into the writer until asked to stop and the ring is empty;
+    /// returns the numbers lost at the tail, if any.
+    private func drain() throws -> UInt64? {
         let shared = region.base
-                let outputCommit = shared.pointee.output_commit != 0
+        let outputCommit = region.outputCommit
         var drained = repl_drained(shared)
         var committed: UInt64 = 0
         var idleRounds = 0
@@ -73,15 +90,12 @@ final class RingDrainer: @unchecked Sendable {
             if outputCommit { try commit(upTo: drained, committed: &committed) }
             if stopRequested.load(ordering: .acquiring) {
                 let taken = repl_next_sequence(shared)
-                if taken == drained { return }
+                if taken == drained { return nil }
                 // Every process has exited, yet a number stays unpublished: its process died
                 // between taking and publishing it. Nothing can fill the hole; end the log before it.
-                let now = monotonicNanoseconds()
+                let now = SystemClock.monotonicNanoseconds()
                 if stalledSince == 0 { stalledSince = now }
-                if now - stalledSince > 2_000_000_000 {
-                    lostTail = taken - drained
-                    return
-                }
+                if now - stalledSince > 2_000_000_000 { return taken - drained }
             }
             // Spin briefly, then sleep 50 µs, doubling up to 1.6 ms: a quiet program costs the
             // recorder about a thousand wake-ups a second, a busy one none. A thread that waits
@@ -139,11 +153,5 @@ final class RingDrainer: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    private func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

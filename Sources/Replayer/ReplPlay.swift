@@ -1,27 +1,12 @@
 import ArgumentParser
 import CommandLineSupport
-import CProcessShims
-import CReplABI
 import Glibc
 import LogFormat
 import Logging
 import ProgramSupport
-import SystemPackage
 
-/// A self-overwriting status line on standard error (a terminal).
-final class StatusLine {
-    private var shown = false
-
-    func show(_ text: String) {
-        writeStandardError("\r\u{1B}[K" + text)
-        shown = true
-    }
-
-    func clear() {
-        if shown { writeStandardError("\r\u{1B}[K") }
-    }
-}
-
+/// `replplay`: parses and checks the options, replays through a `ReplaySupervisor`, and turns
+/// the outcome into the exit status.
 @main
 struct ReplPlay: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,253 +53,27 @@ struct ReplPlay: ParsableCommand {
         if stopAt == 0 { throw ValidationError("--stop-at takes a sequence number from 1") }
     }
 
-    static let divergenceStatus: Int32 = 120
-    static let badLogStatus: Int32 = 121
-
     static func main() {
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
+        let logger = Logger(label: "replplay")
         do {
             let command = try parseAsRoot() as! ReplPlay
-            Glibc.exit(try command.replay())
+            Glibc.exit(try command.supervisor.run())
         } catch let error as ToolError {
-            Logger(label: "replplay").error("\(error)")
-            Glibc.exit(error.exitStatus)
+            logger.error("\(error)")
+            Glibc.exit(error.exitStatus.rawValue)
         } catch let error as LogError {
-            Logger(label: "replplay").error("\(error)")
-            Glibc.exit(badLogStatus)
+            logger.error("\(error)")
+            Glibc.exit(ToolExitStatus.damagedLog.rawValue)
         } catch {
             exit(withError: error)
         }
     }
 
-    private var logger: Logger { Logger(label: "replplay") }
-
-    func replay() throws -> Int32 {
-        let started = Self.monotonicSeconds()
-        let logPath = Self.absolute(directory)
-        let log = LogDirectory(FilePath(logPath))
-        var recording = try log.recordingHeader()
-        while recording == nil {
-            guard follow else {
-                throw LogError(.noLog, "no recording header yet", at: LogLocation(file: logPath))
-            }
-            usleep(20_000)
-            recording = try log.recordingHeader()
-        }
-        let header = recording!
-        let arguments = command.isEmpty ? header.arguments : command
-        guard !arguments.isEmpty else { throw ToolError.failed("the log records no command") }
-        guard chdir(header.workingDirectory) == 0 else {
-            throw ToolError.failed("cannot enter the recorded working directory \(header.workingDirectory)")
-        }
-        let searchPath = header.environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
-        let path = try ProgramCheck.resolve(arguments[0], path: searchPath)
-        let layer = try Interposer.locate()
-        let region = try SharedRegion(mode: REPL_MODE_REPLAY)
-        region.base.pointee.stop_at = stopAt ?? 0
-        let reader = LogReader(directory: FilePath(logPath), mode: follow ? .follow : .offline)
-        let feeder = RingFeeder(region: region, reader: reader)
-        feeder.start()
-
-        _ = replrec_become_subreaper()
-        var launcher = ProgramLauncher(path: path, arguments: arguments, environment: header.environment,
-                                       layer: layer, region: region, defaultSignals: [])
-        launcher.workingDirectory = header.workingDirectory
-        launcher.inheritedOutputs = Self.inheritedOutputs()
-        let root = try launcher.launch()
-        let result = supervise(root: root, region: region, feeder: feeder)
-        if case .exited = result {
-            // The program may finish before the feeder has read the END record after its last
-            // message (or, following, before that record reaches a refreshed copy): wait for it,
-            // or for --promote-after. Offline, only while the feeder is not stuck on messages the
-            // program left unreplayed.
-            while !feeder.isDone {
-                if follow, let promoteAfter, Self.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
-                if !follow && feeder.lastFed != repl_replayed(region.base) { break }
-                usleep(1000)
-            }
-        }
-        feeder.stop()
-        region.unlink()
-
-        switch result {
-        case .promoted(let status, let sequence):
-            if !quiet {
-                writeStandardError("replplay: the program ran live after sequence \(sequence) and exited with status \(status)\n")
-            }
-            return status
-        case .diverged(let report):
-            logger.error("divergence: \(report)")
-            return Self.divergenceStatus
-        case .badLog(let error):
-            logger.error("\(error)")
-            return Self.badLogStatus
-        case .exited(let status):
-            let replayed = repl_replayed(region.base)
-            guard case .cleanEnd(let end)? = feeder.outcome else {
-                logger.error("the program exited (status \(status)) at sequence \(replayed), but the log has no END record")
-                return Self.divergenceStatus
-            }
-            guard replayed == end.lastSequence else {
-                logger.error("divergence: the program ended after sequence \(replayed); the recording goes on to \(end.lastSequence)")
-                return Self.divergenceStatus
-            }
-            guard status == end.exitStatus else {
-                logger.error("divergence: the program exited with status \(status); the recording ended with \(end.exitStatus)")
-                return Self.divergenceStatus
-            }
-            if !quiet {
-                writeStandardError("replplay: replayed \(replayed) messages in \(Self.fixed(Self.monotonicSeconds() - started)) s, exit status \(status) as recorded"
-                                   + (follow ? Self.lagSummary(feeder.lagSamples) : "") + "\n")
-            }
-            return status
-        }
-    }
-
-    enum Result {
-        case exited(Int32)
-        /// Went live after this sequence number; the program's own exit status.
-        case promoted(Int32, UInt64)
-        case diverged(String)
-        case badLog(LogError)
-    }
-
-    /// Reaps the tree, watching for divergence, lack of progress and a damaged log.
-    private func supervise(root: pid_t, region: SharedRegion, feeder: RingFeeder) -> Result {
-        let shared = region.base
-        var rootStatus: Int32 = 0
-        var lastReplayed = repl_replayed(shared)
-        var lastProgress = Self.monotonicSeconds()
-        var promotedAt: UInt64?
-        let statusLine = follow && !quiet && isatty(STDERR_FILENO) == 1 ? StatusLine() : nil
-        var lastStatus = Self.monotonicSeconds()
-        var statusReplayed = lastReplayed
-        defer { statusLine?.clear() }
-        func stopProgram() {
-            kill(-root, SIGKILL)
-            kill(root, SIGKILL)
-        }
-        while true {
-            var status: Int32 = 0
-            let pid = waitpid(-1, &status, WNOHANG)
-            if pid == root {
-                rootStatus = replrec_exited(status) != 0 ? replrec_exit_status(status) : 128 + replrec_term_signal(status)
-            }
-            if pid < 0 && errno == ECHILD { return promotedAt.map { .promoted(rootStatus, $0) } ?? .exited(rootStatus) }
-            if pid > 0 { continue }
-
-            if repl_has_diverged(shared) == 1 {
-                let report = Self.describe(shared.pointee.divergence)
-                stopProgram()
-                Self.reapAll()
-                return .diverged(report)
-            }
-            if promotedAt == nil, let failure = feeder.failure, failure.code != .tornTail || !follow {
-                // Everything before the damage has been fed; the program cannot go past it.
-                if repl_replayed(shared) == feeder.lastFed {
-                    stopProgram()
-                    Self.reapAll()
-                    return .badLog(failure)
-                }
-            }
-            let replayed = repl_replayed(shared)
-            let now = Self.monotonicSeconds()
-            if promotedAt != nil {
-                // Live: the program runs for real until it exits.
-            } else if replayed != lastReplayed {
-                lastReplayed = replayed
-                lastProgress = now
-            } else if let promoteAfter, !feeder.isDone, replayed == feeder.lastFed,
-                      now - max(lastProgress, feeder.lastFedTime) > promoteAfter {
-                // The log stopped growing without an END record: the primary is gone. Everything
-                // logged has been replayed; go live.
-                feeder.requestStop()
-                repl_promote(shared)
-                promotedAt = replayed
-                logger.notice("promoted: the log stopped growing \(Self.fixed(promoteAfter)) s ago without an END record; live after sequence \(replayed)")
-            } else if now - lastProgress > watchdog, stopAt.map({ $0 != replayed + 1 }) ?? true {
-                let pending = feeder.lastFed > replayed
-                if pending || feeder.isDone {
-                    let report = pending
-                        ? "no progress for \(Self.fixed(watchdog)) s at sequence \(replayed + 1): \(Self.expected(shared, replayed + 1)) does not come"
-                        : "the program goes on past the end of the recording (sequence \(replayed)) for \(Self.fixed(watchdog)) s"
-                    stopProgram()
-                    Self.reapAll()
-                    return .diverged(report)
-                }
-            }
-            if let status = statusLine, now - lastStatus >= 0.5 {
-                let rate = Double(replayed - statusReplayed) / (now - lastStatus)
-                let newest = feeder.newestFrameTime
-                let lag = newest > 0 ? Self.realtimeSeconds() - Double(newest) / 1e9 : 0
-                status.show("replplay: sequence \(replayed), \(Int(rate)) messages/s, \(Self.fixed(max(0, lag) * 1000)) ms behind the log's newest frame")
-                lastStatus = now
-                statusReplayed = replayed
-            }
-            usleep(2000)
-        }
-    }
-
-    /// ", follow lag p50 1.2 ms, p99 3.4 ms over N frames"
-    static func lagSummary(_ samples: [UInt64]) -> String {
-        guard !samples.isEmpty else { return "" }
-        let sorted = samples.sorted()
-        func percentile(_ p: Double) -> String {
-            Self.fixed(Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6)
-        }
-        return ", follow lag p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms over \(samples.count) frames"
-    }
-
-    private static func reapAll() {
-        var status: Int32 = 0
-        while waitpid(-1, &status, 0) > 0 || errno == EINTR {}
-    }
-
-    private static func expected(_ shared: UnsafeMutablePointer<repl_shared>, _ sequence: UInt64) -> String {
-        let slot = repl_ring_slot(shared, sequence)!
-        guard repl_slot_published(slot) == sequence else { return "the message" }
-        let call = slot.pointee.call
-        return "\(MessageKind(rawValue: call.kind)) on 0x\(String(call.resource, radix: 16)) by logical process \(call.process) thread \(call.thread)"
-    }
-
-    private static func describe(_ d: repl_divergence) -> String {
-        "sequence \(d.sequence), logical process \(d.expected_process) thread \(d.expected_thread): "
-            + "expected \(MessageKind(rawValue: d.expected_kind)) on 0x\(String(d.expected_resource, radix: 16)), "
-            + "observed \(MessageKind(rawValue: d.observed_kind)) on 0x\(String(d.observed_resource, radix: 16)) "
-            + "(real pid \(d.real_pid), tid \(d.real_tid))"
-    }
-
-    /// Device and inode of replplay's stdout and stderr: writes to these are performed at replay.
-    private static func inheritedOutputs() -> [(device: UInt64, inode: UInt64)] {
-        [STDOUT_FILENO, STDERR_FILENO].map { fd in
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { return (0, 0) }
-            return (UInt64(info.st_dev), UInt64(info.st_ino))
-        }
-    }
-
-    private static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return path }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
-    }
-
-    static func realtimeSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    static func fixed(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    /// The replay the options describe.
+    var supervisor: ReplaySupervisor {
+        ReplaySupervisor(.init(
+            logDirectory: directory, follow: follow, watchdog: watchdog, promoteAfter: promoteAfter,
+            stopAt: stopAt, printsSummary: !quiet, command: command))
     }
 }

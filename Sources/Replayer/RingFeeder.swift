@@ -1,4 +1,5 @@
 import CReplABI
+import CommandLineSupport
 import Glibc
 import LogFormat
 import ProgramSupport
@@ -10,7 +11,19 @@ import Synchronization
 /// A message goes into slot `sequence % ring_slots` once the program has completed the call that
 /// used that slot last; payloads over 16 bytes stream through payload area 0, which the thread
 /// holding the turn reads. Publishing a slot that is the next turn wakes its owner.
+///
+/// Thread safety: what the supervisor reads while the feeder runs is atomic (`lastFed`, `isDone`,
+/// `lastFedTime`, `newestFrameTime`) or under a lock (`failure`, `outcome`, `lagSamples`). The
+/// reader, `samples` and `lastFrameTime` belong to the feeder's thread alone, hence
+/// `@unchecked Sendable`.
 final class RingFeeder: @unchecked Sendable {
+    /// What the feeder thread reports when it ends.
+    private struct Report {
+        var outcome: LogCursor.Outcome?
+        var failure: LogError?
+        var lagSamples: [UInt64] = []
+    }
+
     private let region: SharedRegion
     private let reader: LogReader
     private var thread = pthread_t()
@@ -18,18 +31,24 @@ final class RingFeeder: @unchecked Sendable {
     private let done = Atomic<Bool>(false)
     private let fed = Atomic<UInt64>(0)
     private let fedAt = Atomic<UInt64>(0)
-    /// Follow lag samples, one per frame: nanoseconds from the frame's writing on the primary to
-    /// its first message entering the ring here.
-    private(set) var lagSamples: [UInt64] = []
-    private var lastFrameTime: UInt64 = 0
     private let newestFrame = Atomic<UInt64>(0)
+    private let report = Mutex(Report())
+    /// The feeder thread's lag samples, handed over to `report` when it ends.
+    private var samples: [UInt64] = []
+    private var lastFrameTime: UInt64 = 0
 
     /// When the newest frame fed was written on the primary (ns since 1970; 0 before the first).
     var newestFrameTime: UInt64 { newestFrame.load(ordering: .acquiring) }
 
     /// How the log ended, once the feeder is done (nil: stopped or failed).
-    private(set) var outcome: LogCursor.Outcome?
-    private(set) var failure: LogError?
+    var outcome: LogCursor.Outcome? { report.withLock { $0.outcome } }
+
+    /// Why the feeder stopped reading the log, when the log is damaged or unreadable.
+    var failure: LogError? { report.withLock { $0.failure } }
+
+    /// Follow lag samples, one per frame, once the feeder is done: nanoseconds from the frame's
+    /// writing on the primary to its first message entering the ring here.
+    var lagSamples: [UInt64] { report.withLock { $0.lagSamples } }
 
     init(region: SharedRegion, reader: LogReader) {
         self.region = region
@@ -42,6 +61,7 @@ final class RingFeeder: @unchecked Sendable {
     /// When the last message was put into the ring (monotonic seconds; 0 before the first).
     var lastFedTime: Double { Double(fedAt.load(ordering: .acquiring)) / 1e9 }
 
+    /// Starts the thread that feeds the ring.
     func start() {
         let context = Unmanaged.passRetained(self).toOpaque()
         pthread_create(&thread, nil, { raw in
@@ -65,25 +85,33 @@ final class RingFeeder: @unchecked Sendable {
     private var stopping: Bool { stopRequested.load(ordering: .acquiring) }
 
     private func run() {
-        defer { done.store(true, ordering: .releasing) }
+        var ending = Report()
         do {
-            while !stopping {
-                switch try reader.nextAvailable() {
-                case .message(let message):
-                    guard feed(message) else { return }
-                    sampleLag()
-                case .waiting:
-                    pause(microseconds: 1000)
-                case .finished(let outcome):
-                    self.outcome = outcome
-                    return
-                }
-            }
+            ending.outcome = try feedUntilTheEnd()
         } catch let error as LogError {
-            failure = error
+            ending.failure = error
         } catch {
-            failure = LogError(.io, "\(error)")
+            ending.failure = LogError(.io, "\(error)")
         }
+        ending.lagSamples = samples
+        report.withLock { $0 = ending }
+        done.store(true, ordering: .releasing)
+    }
+
+    /// Feeds messages as the log offers them; the log's outcome, or nil when asked to stop.
+    private func feedUntilTheEnd() throws -> LogCursor.Outcome? {
+        while !stopping {
+            switch try reader.nextAvailable() {
+            case .message(let message):
+                guard feed(message) else { return nil }
+                sampleLag()
+            case .waiting:
+                pause(microseconds: 1000)
+            case .finished(let outcome):
+                return outcome
+            }
+        }
+        return nil
     }
 
     /// Puts one message into the ring; false when asked to stop while waiting for room.
@@ -108,9 +136,7 @@ final class RingFeeder: @unchecked Sendable {
             repl_wake_owner(shared, message.process, message.thread)
         }
         fed.store(message.sequence, ordering: .releasing)
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        fedAt.store(UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec), ordering: .releasing)
+        fedAt.store(SystemClock.monotonicNanoseconds(), ordering: .releasing)
         return inline || stream(message.payload)
     }
 
@@ -119,10 +145,8 @@ final class RingFeeder: @unchecked Sendable {
         guard frameTime != lastFrameTime, frameTime != 0 else { return }
         lastFrameTime = frameTime
         newestFrame.store(frameTime, ordering: .releasing)
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let nanoseconds = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-        if lagSamples.count < 1_000_000 { lagSamples.append(nanoseconds > frameTime ? nanoseconds - frameTime : 0) }
+        let nanoseconds = SystemClock.realtimeNanoseconds()
+        if samples.count < 1_000_000 { samples.append(nanoseconds > frameTime ? nanoseconds - frameTime : 0) }
     }
 
     /// Writes a payload into area 0 as its reader makes room.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import LogFormat
 import SystemPackage
 
@@ -127,13 +128,13 @@ struct StatReport {
         out += "messages:     \(messages)\(range)\n"
         out += "segments:     \(segments)\n"
         out += "frames:       " + frames.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
-        out += "bytes:        raw \(Format.bytes(rawBytes)), stored \(Format.bytes(storedBytes)), ratio \(Format.fixed(compressionRatio, 2)), \(Format.fixed(storedBytesPerMessage, 2)) stored bytes/message, payloads \(Format.bytes(payloadBytes))\n"
-        out += "duration:     \(Format.fixed(durationSeconds, 3)) s, \(Format.fixed(messagesPerSecond, 0)) messages/s\n"
+        out += "bytes:        raw \(NumberFormat.bytes(rawBytes)), stored \(NumberFormat.bytes(storedBytes)), ratio \(NumberFormat.fixed(compressionRatio, 2)), \(NumberFormat.fixed(storedBytesPerMessage, 2)) stored bytes/message, payloads \(NumberFormat.bytes(payloadBytes))\n"
+        out += "duration:     \(NumberFormat.fixed(durationSeconds, 3)) s, \(NumberFormat.fixed(messagesPerSecond, 0)) messages/s\n"
         func table(_ title: String, _ counts: [String: UInt64]) {
             out += "\(title):\n"
             for (key, count) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
                 let share = messages > 0 ? Double(count) * 100 / Double(messages) : 0
-                out += "  \(key.rightPadded(20)) \(String(count).leftPadded(12)) \(Format.fixed(share, 1).leftPadded(6))%\n"
+                out += "  \(key.rightPadded(20)) \(String(count).leftPadded(12)) \(NumberFormat.fixed(share, 1).leftPadded(6))%\n"
             }
         }
         table("kinds", kinds)

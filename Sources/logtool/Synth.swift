@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Glibc
 import LogFormat
 import SystemPackage
@@ -19,13 +20,13 @@ struct Synth: ParsableCommand {
     var messages: UInt64 = 100_000
 
     @Option(help: "locks (lock-heavy, no payloads) or mixed (every field and payload size).")
-    var pattern: String = "mixed"
+    var pattern = SyntheticWorkload.Pattern.mixed
 
     @Option(help: "Seed of the message stream.")
     var seed: UInt64 = 1
 
     @Option(help: "lz4, zstd or none.")
-    var codec: String = "lz4"
+    var codec = CodecOption.lz4
 
     @Option(help: "Segment size in bytes.")
     var segmentSize: Int = 64 << 20
@@ -46,30 +47,26 @@ struct Synth: ParsableCommand {
     var noEnd = false
 
     func validate() throws {
-        guard Codec(name: codec) != nil else { throw ValidationError("unknown codec '\(codec)'; use lz4, zstd or none") }
-        guard SyntheticWorkload.Pattern(rawValue: pattern) != nil else {
-            throw ValidationError("unknown pattern '\(pattern)'; use locks or mixed")
-        }
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
     }
 
     func run() throws {
-        let options = LogWriter.Options(codec: Codec(name: codec)!, segmentSize: segmentSize, frameSize: frameSize,
+        let options = LogWriter.Options(codec: codec.codec, segmentSize: segmentSize, frameSize: frameSize,
                                         durability: .none)
-        let recording = RecordingHeader(arguments: ["logtool", "synth", pattern, "--seed", String(seed)],
-                                        workingDirectory: "/", hostName: hostName(), startTime: UInt64(time(nil)) * 1_000_000_000)
+        let recording = RecordingHeader(arguments: ["logtool", "synth", pattern.rawValue, "--seed", String(seed)],
+                                        workingDirectory: "/", hostName: CurrentProcess.hostName, startTime: UInt64(time(nil)) * 1_000_000_000)
         do {
             let writer = try LogWriter(directory: FilePath(directory), recording: recording, options: options)
-            var workload = SyntheticWorkload(pattern: SyntheticWorkload.Pattern(rawValue: pattern)!, seed: seed,
+            var workload = SyntheticWorkload(pattern: pattern, seed: seed,
                                              largePayloads: !smallPayloads)
-            let start = monotonicSeconds()
+            let start = SystemClock.monotonicSeconds()
             var sequence: UInt64 = 0
             while sequence < messages {
                 sequence += 1
                 try writer.append(workload.next()!)
                 guard rate > 0 else { continue }
                 let due = start + Double(sequence) / rate
-                let now = monotonicSeconds()
+                let now = SystemClock.monotonicSeconds()
                 if due > now {
                     try writer.flush()
                     usleep(UInt32(min(due - now, 0.001) * 1e6))
@@ -79,17 +76,5 @@ struct Synth: ParsableCommand {
         } catch let error as LogError {
             throw error.reported()
         }
-    }
-
-    private func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count - 1)
-        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    private func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

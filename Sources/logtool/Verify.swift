@@ -18,9 +18,9 @@ struct Verify: ParsableCommand {
     var json = false
 
     func run() throws {
-        let progress = !quiet && !json && isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil
+        let progress = !quiet && !json && isatty(STDERR_FILENO) == 1 ? StatusLine(minimumInterval: 0.1) : nil
         let summary = LogSummary.scan(directory: FilePath(log.directory)) { location, storedBytes in
-            progress?.update("verifying: segment \(location.segment ?? 0), \(Format.bytes(storedBytes)), sequence \(location.sequence ?? 0)")
+            progress?.show("verifying: segment \(location.segment ?? 0), \(NumberFormat.bytes(storedBytes)), sequence \(location.sequence ?? 0)")
         }
         progress?.clear()
         let status = Self.status(of: summary)
@@ -36,66 +36,23 @@ struct Verify: ParsableCommand {
                 print(Self.headline(summary))
             }
         }
-        if status != 0 { throw ExitCode(status) }
+        if status != .clean { throw status.exitCode }
     }
 
-    static func status(of summary: LogSummary) -> Int32 {
-        if let problem = summary.problem { return ExitStatus.of(problem.code) }
-        if case .stillOpen = summary.outcome { return ExitStatus.stillOpen }
-        return 0
+    static func status(of summary: LogSummary) -> ExitStatus {
+        if let problem = summary.problem { return ExitStatus(problem.code) }
+        if case .stillOpen = summary.outcome { return .stillOpen }
+        return .clean
     }
 
     static func headline(_ summary: LogSummary) -> String {
         let range = summary.firstSequence.map { "sequence \($0)...\(summary.lastSequence!)" } ?? "no messages"
-        let body = "\(summary.messages) messages (\(range)), \(summary.segments.count) segment\(summary.segments.count == 1 ? "" : "s"), \(Format.bytes(summary.storedBytes)) stored"
+        let body = "\(summary.messages) messages (\(range)), \(summary.segments.count) segment\(summary.segments.count == 1 ? "" : "s"), \(NumberFormat.bytes(summary.storedBytes)) stored"
         switch summary.outcome {
         case .cleanEnd(let end)?:
             return "clean end: \(body), exit status \(end.exitStatus)\(end.signal != 0 ? " (signal \(end.signal))" : "")"
         case .stillOpen?, nil:
             return "still open (no END record): \(body)"
         }
-    }
-}
-
-/// A self-overwriting status line on a terminal, at most ten updates a second.
-final class ProgressLine {
-    private var lastUpdate: UInt64 = 0
-
-    func update(_ text: @autoclosure () -> String) {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-        guard ns - lastUpdate > 100_000_000 else { return }
-        lastUpdate = ns
-        writeStandardError("\r\u{1B}[K" + text())
-    }
-
-    func clear() {
-        if lastUpdate != 0 { writeStandardError("\r\u{1B}[K") }
-    }
-}
-
-enum Format {
-    static func bytes(_ count: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : fixed(value, 1) + " " + units[unit]
-    }
-
-    static func fixed(_ value: Double, _ decimals: Int) -> String {
-        guard value.isFinite else { return "-" }
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (value * scale).rounded()
-        let whole = Int64(scaled / scale)
-        var fraction = String(Int64(abs(scaled.truncatingRemainder(dividingBy: scale))))
-        while fraction.count < decimals { fraction = "0" + fraction }
-        let sign = scaled < 0 && whole == 0 ? "-" : ""
-        return decimals == 0 ? "\(whole)" : "\(sign)\(whole).\(fraction)"
     }
 }

@@ -1,0 +1,26 @@
+import Glibc
+
+/// The two clocks the tools read: the wall clock for time stamps that leave the process (the
+/// recording's start, a frame's age), the monotonic clock for intervals.
+///
+/// LogFormat keeps a clock of its own (`SystemClock`, internal to that module); this one is the
+/// tools' and adds the seconds the summary lines and timeouts are written in.
+public enum SystemClock {
+    /// Wall-clock time, nanoseconds since 1970.
+    public static func realtimeNanoseconds() -> UInt64 { read(CLOCK_REALTIME) }
+
+    /// Monotonic time in nanoseconds.
+    public static func monotonicNanoseconds() -> UInt64 { read(CLOCK_MONOTONIC) }
+
+    /// Wall-clock time, seconds since 1970.
+    public static func realtimeSeconds() -> Double { Double(realtimeNanoseconds()) / 1e9 }
+
+    /// Monotonic time in seconds.
+    public static func monotonicSeconds() -> Double { Double(monotonicNanoseconds()) / 1e9 }
+
+    private static func read(_ clock: clockid_t) -> UInt64 {
+        var ts = timespec()
+        clock_gettime(clock, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}

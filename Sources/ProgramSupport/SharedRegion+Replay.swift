@@ -1,0 +1,35 @@
+import CReplABI
+import LogFormat
+
+/// What the replayer sets and reads in the region.
+extension SharedRegion {
+    /// The sequence number at which the thread about to execute it stops (SIGSTOP) for a
+    /// debugger; nil for none. Set before the program starts.
+    public var stopAt: UInt64? {
+        // A plain field: written before the program starts, read-only after.
+        get { base.pointee.stop_at == 0 ? nil : base.pointee.stop_at }
+        set { base.pointee.stop_at = newValue ?? 0 }
+    }
+
+    /// The last sequence number the program has completed.
+    public var replayed: UInt64 { repl_replayed(base) }
+
+    /// What did not match, once a thread of the program has seen a divergence.
+    public var divergence: Divergence? {
+        guard repl_has_diverged(base) != 0 else { return nil }
+        // Filled before `diverged` is stored with release order; the acquire above orders it.
+        return Divergence(base.pointee.divergence)
+    }
+
+    /// Goes live: every waiting thread is woken and performs its calls for real from now on.
+    public func promote() { repl_promote(base) }
+
+    /// The call the ring holds for `sequence`, when the replayer has published it there.
+    public func publishedCall(at sequence: UInt64) -> RecordedCall? {
+        let slot = repl_ring_slot(base, sequence)!
+        guard repl_slot_published(slot) == sequence else { return nil }
+        let call = slot.pointee.call
+        return RecordedCall(kind: MessageKind(rawValue: call.kind), resource: call.resource,
+                            process: call.process, thread: call.thread)
+    }
+}

@@ -1,0 +1,31 @@
+import CommandLineSupport
+import Glibc
+import LogFormat
+import ProgramSupport
+
+/// The one-line summary replrec prints when the recording ends.
+extension RecordingSession {
+    /// "replrec: N messages, P processes, T threads, R raw / S stored bytes in K segment(s), …".
+    func summaryLine(_ stats: LogWriter.Statistics, region: SharedRegion, status: ProgramStatus,
+                     seconds: Double) -> String {
+        "replrec: \(stats.messages) messages, \(region.processesStarted) processes, "
+            + "\(region.threadsStarted + region.processesStarted) threads, "
+            + "\(stats.rawBytes) raw / \(stats.storedBytes) stored bytes in \(stats.segments) segment(s), "
+            + "\(NumberFormat.fixed(seconds)) s, recorder peak RSS \(Self.peakResidentMiB()) MiB, "
+            + "exit status \(status.exitStatus) -> \(configuration.logDirectory)\n"
+    }
+
+    /// The recorder's own peak resident memory (VmHWM), in MiB.
+    static func peakResidentMiB() -> String {
+        guard let file = fopen("/proc/self/status", "r") else { return "?" }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(nulTerminated: line)
+            if text.hasPrefix("VmHWM:"), let kib = Double(text.dropFirst(6).filter(\.isNumber)) {
+                return NumberFormat.fixed(kib / 1024)
+            }
+        }
+        return "?"
+    }
+}

@@ -1,0 +1,123 @@
+import CommandLineSupport
+import CProcessShims
+import CReplABI
+import Glibc
+import LogFormat
+import Logging
+import ProgramSupport
+import SystemPackage
+
+/// One recording: the program found and checked, the log opened, the program run under the
+/// interception layer while a `RingDrainer` moves its messages into the log, and the log ended
+/// with the program's status.
+struct RecordingSession {
+    /// What to record, and how.
+    struct Configuration {
+        /// The program and its arguments (argv[0] as the user typed it).
+        var command: [String]
+        var logDirectory: String
+        /// Remove the segments of an existing log first (`--force`).
+        var replaceExisting: Bool
+        var writerOptions: LogWriter.Options
+        var outputCommit: Bool
+        /// Print the one-line summary on standard error.
+        var printsSummary: Bool
+    }
+
+    let configuration: Configuration
+    private let logger = Logger(label: "replrec")
+
+    init(_ configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// Records the program until its whole process tree has exited; the root's status.
+    func run() throws -> ProgramStatus {
+        let command = configuration.command
+        guard !command.isEmpty else { throw ToolError.failed("no command to record") }
+        let layer = try Interposer.locate()
+        let environment = CurrentProcess.environment
+        let path = try ProgramCheck.resolve(command[0], environment: environment)
+        let programEnvironment = ProgramLauncher.programEnvironment(environment, layer: layer)
+
+        let region = try SharedRegion()
+        let writer = try openLog(environment: programEnvironment)
+        region.outputCommit = configuration.outputCommit
+        // The terminal sends these to the program too; it decides. The program gets them back
+        // as replrec found them.
+        let interactive = [SIGINT, SIGQUIT].filter { replrec_is_ignored($0) == 0 }
+        let launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
+                                       layer: layer, region: region, defaultSignals: interactive)
+        let started = SystemClock.monotonicSeconds()
+        let status = try record(launcher, into: writer, ignoring: interactive)
+        if configuration.printsSummary {
+            writeStandardError(summaryLine(writer.statistics, region: region, status: status,
+                                           seconds: SystemClock.monotonicSeconds() - started))
+        }
+        return status
+    }
+
+    /// Creates the log (after removing an old one with `--force`), its header describing the
+    /// program about to run.
+    private func openLog(environment: [String]) throws -> LogWriter {
+        let directory = FilePath(configuration.logDirectory)
+        if configuration.replaceExisting { try removeLog(directory) }
+        let recording = RecordingHeader(
+            arguments: configuration.command, environment: environment,
+            workingDirectory: CurrentProcess.workingDirectory ?? "", userID: getuid(),
+            hostName: CurrentProcess.hostName, startTime: SystemClock.realtimeNanoseconds(),
+            interposerABIVersion: REPL_ABI_VERSION)
+        do {
+            return try LogWriter(directory: directory, recording: recording, options: configuration.writerOptions)
+        } catch let error as LogError {
+            throw ToolError.failed("\(error)\(error.code == .misuse ? " (use --force to replace it)" : "")")
+        }
+    }
+
+    private func removeLog(_ directory: FilePath) throws {
+        let log = LogDirectory(directory)
+        guard (try? log.exists()) == true else { return }
+        for segment in try log.segments() { unlink(log.path(of: segment).string) }
+    }
+
+    /// Runs the program with the ring drained into `writer`, then ends the log with its status.
+    private func record(_ launcher: ProgramLauncher, into writer: LogWriter,
+                        ignoring interactive: [Int32]) throws -> ProgramStatus {
+        ProcessTree.becomeSubreaper()
+        for sig in interactive { signal(sig, SIG_IGN) }
+        let drainer = RingDrainer(region: launcher.region, writer: writer)
+        drainer.start()
+        let root: pid_t
+        do {
+            root = try launcher.launch()
+        } catch {
+            drainer.stopAndWait()
+            try? writer.close()
+            throw error
+        }
+        RootForwarding.install(root)
+        var tree = ProcessTree(root: root)
+        tree.waitForAll()
+        drainer.stopAndWait()
+        launcher.region.unlink()
+        let status = tree.rootStatus ?? ProgramStatus(exitStatus: 0)
+        try endLog(writer, drainedBy: drainer, status: status)
+        return status
+    }
+
+    /// Writes the END record, unless draining failed; warns of a tail lost with a dead process.
+    private func endLog(_ writer: LogWriter, drainedBy drainer: RingDrainer, status: ProgramStatus) throws {
+        if let failure = drainer.failure {
+            try? writer.close()
+            throw ToolError.failed("the log could not be written: \(failure)")
+        }
+        if let lost = drainer.lostTail {
+            logger.warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log ends before them")
+        }
+        do {
+            try writer.finish(exitStatus: status.exitStatus, signal: status.signal)
+        } catch {
+            throw ToolError.failed("cannot end the log: \(error)")
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// How far the replayed program has come: what the watchdog and promotion look at.
+struct ReplayProgress {
+    /// The last sequence number seen completed.
+    private(set) var replayed: UInt64
+    /// When `replayed` last moved (monotonic seconds).
+    private(set) var movedAt: Double
+    /// Once the program has gone live: the last sequence number replayed before.
+    var promotedAfter: UInt64?
+
+    init(replayed: UInt64, at now: Double) {
+        self.replayed = replayed
+        movedAt = now
+    }
+
+    /// Whether the program runs live (promoted).
+    var isLive: Bool { promotedAfter != nil }
+
+    /// Notes the program's position; true when it has moved since the last look.
+    mutating func advance(to replayed: UInt64, at now: Double) -> Bool {
+        guard replayed != self.replayed else { return false }
+        self.replayed = replayed
+        movedAt = now
+        return true
+    }
+}

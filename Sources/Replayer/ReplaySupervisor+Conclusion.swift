@@ -1,0 +1,58 @@
+import CommandLineSupport
+import LogFormat
+import ProgramSupport
+
+/// Telling how the replay ended.
+extension ReplaySupervisor {
+    /// Reports how the replay ended (checked against the END record when the program exited)
+    /// and returns replplay's exit status.
+    func conclude(_ ending: ReplayEnding, region: SharedRegion, feeder: RingFeeder) -> Int32 {
+        switch ending {
+        case .promoted(let status, let sequence):
+            if configuration.printsSummary {
+                writeStandardError("replplay: the program ran live after sequence \(sequence) and exited with status \(status)\n")
+            }
+            return status
+        case .diverged(let report):
+            logger.error("divergence: \(report)")
+            return ToolExitStatus.divergence.rawValue
+        case .badLog(let error):
+            logger.error("\(error)")
+            return ToolExitStatus.damagedLog.rawValue
+        case .exited(let status):
+            return concludeExit(status, replayed: region.replayed, feeder: feeder)
+        }
+    }
+
+    /// The program exited: it must have replayed the whole recording and exited as recorded.
+    private func concludeExit(_ status: Int32, replayed: UInt64, feeder: RingFeeder) -> Int32 {
+        guard case .cleanEnd(let end)? = feeder.outcome else {
+            logger.error("the program exited (status \(status)) at sequence \(replayed), but the log has no END record")
+            return ToolExitStatus.divergence.rawValue
+        }
+        guard replayed == end.lastSequence else {
+            logger.error("divergence: the program ended after sequence \(replayed); the recording goes on to \(end.lastSequence)")
+            return ToolExitStatus.divergence.rawValue
+        }
+        guard status == end.exitStatus else {
+            logger.error("divergence: the program exited with status \(status); the recording ended with \(end.exitStatus)")
+            return ToolExitStatus.divergence.rawValue
+        }
+        if configuration.printsSummary {
+            let seconds = NumberFormat.fixed(SystemClock.monotonicSeconds() - started)
+            writeStandardError("replplay: replayed \(replayed) messages in \(seconds) s, exit status \(status) as recorded"
+                               + (configuration.follow ? Self.lagSummary(feeder.lagSamples) : "") + "\n")
+        }
+        return status
+    }
+
+    /// ", follow lag p50 1.2 ms, p99 3.4 ms over N frames"
+    static func lagSummary(_ samples: [UInt64]) -> String {
+        guard !samples.isEmpty else { return "" }
+        let sorted = samples.sorted()
+        func percentile(_ p: Double) -> String {
+            NumberFormat.fixed(Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6)
+        }
+        return ", follow lag p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms over \(samples.count) frames"
+    }
+}

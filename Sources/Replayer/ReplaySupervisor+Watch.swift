@@ -1,0 +1,78 @@
+import CommandLineSupport
+import Glibc
+import ProgramSupport
+
+/// Watching the program while it replays.
+extension ReplaySupervisor {
+    /// Reaps the tree until it has exited, watching for divergence, lack of progress and a
+    /// damaged log (each stops the program) and, with --promote-after, for a primary that is gone.
+    func watch(_ tree: inout ProcessTree, region: SharedRegion, feeder: RingFeeder) -> ReplayEnding {
+        var progress = ReplayProgress(replayed: region.replayed, at: SystemClock.monotonicSeconds())
+        var statusLine = configuration.follow && configuration.printsSummary && isatty(STDERR_FILENO) == 1
+            ? FollowStatusLine(replayed: progress.replayed, at: SystemClock.monotonicSeconds()) : nil
+        defer { statusLine?.clear() }
+        while tree.reapExited() {
+            if let ending = divergenceOrDamage(region: region, feeder: feeder, live: progress.isLive) {
+                tree.kill()
+                return ending
+            }
+            let replayed = region.replayed
+            let now = SystemClock.monotonicSeconds()
+            if let ending = checkProgress(&progress, replayed: replayed, at: now, region: region, feeder: feeder) {
+                tree.kill()
+                return ending
+            }
+            statusLine?.update(replayed: replayed, at: now, newestFrameTime: feeder.newestFrameTime)
+            usleep(2000)
+        }
+        let status = tree.rootStatus?.exitStatus ?? 0
+        return progress.promotedAfter.map { .promoted(status, after: $0) } ?? .exited(status)
+    }
+
+    /// A divergence the layer has reported, or damage in the log that the program has reached.
+    private func divergenceOrDamage(region: SharedRegion, feeder: RingFeeder, live: Bool) -> ReplayEnding? {
+        if let divergence = region.divergence { return .diverged(divergence.description) }
+        // Following, a torn tail is where the primary's writing has got to, not damage.
+        guard !live, let failure = feeder.failure, failure.code != .tornTail || !configuration.follow else {
+            return nil
+        }
+        // Everything before the damage has been fed; the program cannot go past it.
+        return region.replayed == feeder.lastFed ? .badLog(failure) : nil
+    }
+
+    /// Goes live when the primary is gone; a divergence when the program has stopped making
+    /// progress or goes on past the end of the recording.
+    private func checkProgress(_ progress: inout ReplayProgress, replayed: UInt64, at now: Double,
+                               region: SharedRegion, feeder: RingFeeder) -> ReplayEnding? {
+        // Live, the program runs for real until it exits.
+        guard !progress.isLive, !progress.advance(to: replayed, at: now) else { return nil }
+        if let promoteAfter = configuration.promoteAfter, !feeder.isDone, replayed == feeder.lastFed,
+           now - max(progress.movedAt, feeder.lastFedTime) > promoteAfter {
+            // The log stopped growing without an END record: the primary is gone. Everything
+            // logged has been replayed; go live.
+            feeder.requestStop()
+            region.promote()
+            progress.promotedAfter = replayed
+            logger.notice("promoted: the log stopped growing \(NumberFormat.fixed(promoteAfter)) s ago without an END record; live after sequence \(replayed)")
+            return nil
+        }
+        return watchdogReport(progress, replayed: replayed, at: now, region: region, feeder: feeder)
+    }
+
+    /// The divergence to report once the program has made no progress for --watchdog seconds,
+    /// unless it waits at --stop-at for a debugger or for messages the log has not delivered yet.
+    private func watchdogReport(_ progress: ReplayProgress, replayed: UInt64, at now: Double,
+                                region: SharedRegion, feeder: RingFeeder) -> ReplayEnding? {
+        let watchdog = configuration.watchdog
+        guard now - progress.movedAt > watchdog, configuration.stopAt.map({ $0 != replayed + 1 }) ?? true else {
+            return nil
+        }
+        if feeder.lastFed > replayed {
+            let expected = region.publishedCall(at: replayed + 1)
+                .map { "\($0.kindAndResource) by logical process \($0.process) thread \($0.thread)" } ?? "the message"
+            return .diverged("no progress for \(NumberFormat.fixed(watchdog)) s at sequence \(replayed + 1): \(expected) does not come")
+        }
+        guard feeder.isDone else { return nil }
+        return .diverged("the program goes on past the end of the recording (sequence \(replayed)) for \(NumberFormat.fixed(watchdog)) s")
+    }
+}

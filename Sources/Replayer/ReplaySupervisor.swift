@@ -1,0 +1,102 @@
+import CommandLineSupport
+import CReplABI
+import Glibc
+import LogFormat
+import Logging
+import ProgramSupport
+import SystemPackage
+
+/// One replay: the recorded command started under the interception layer in replay mode, a
+/// `RingFeeder` putting the log's messages into the ring, the program watched for divergence,
+/// lack of progress, a damaged log and (following) a primary that is gone, and the run checked
+/// against the log's END record.
+struct ReplaySupervisor {
+    /// What to replay, and how.
+    struct Configuration {
+        var logDirectory: String
+        /// Keep reading as the log grows, until its END record (a backup).
+        var follow: Bool
+        /// Seconds without progress, while messages wait, before a divergence is reported.
+        var watchdog: Double
+        /// With `follow`: go live when the log has not grown for this many seconds.
+        var promoteAfter: Double?
+        /// Stop the thread about to execute this sequence number, for a debugger.
+        var stopAt: UInt64?
+        /// Print the one-line summary on standard error (and, following, a status line).
+        var printsSummary: Bool
+        /// A command to run instead of the recorded one (empty: the recorded one).
+        var command: [String]
+    }
+
+    let configuration: Configuration
+    let logger = Logger(label: "replplay")
+    /// When the replay began (monotonic seconds).
+    let started = SystemClock.monotonicSeconds()
+
+    init(_ configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// Replays the log; the status replplay exits with (the recorded one when the replay
+    /// matches it to the end).
+    func run() throws -> Int32 {
+        let logPath = CurrentProcess.absolute(configuration.logDirectory)
+        let header = try recordingHeader(LogDirectory(FilePath(logPath)), path: logPath)
+        var launcher = try programLauncher(header)
+        let region = launcher.region
+        let reader = LogReader(directory: FilePath(logPath), mode: configuration.follow ? .follow : .offline)
+        let feeder = RingFeeder(region: region, reader: reader)
+        feeder.start()
+
+        ProcessTree.becomeSubreaper()
+        launcher.inheritedOutputs = ProgramLauncher.standardOutputs()
+        var tree = ProcessTree(root: try launcher.launch())
+        let ending = watch(&tree, region: region, feeder: feeder)
+        if case .exited = ending { waitForEndRecord(feeder, region: region) }
+        feeder.stop()
+        region.unlink()
+        return conclude(ending, region: region, feeder: feeder)
+    }
+
+    /// The log's recording header; following, waits for the primary to write it.
+    private func recordingHeader(_ log: LogDirectory, path: String) throws -> RecordingHeader {
+        while true {
+            if let header = try log.recordingHeader() { return header }
+            guard configuration.follow else {
+                throw LogError(.noLog, "no recording header yet", at: LogLocation(file: path))
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// The recorded (or the given) command, found and checked, in the recorded working directory
+    /// and environment, with a new replay-mode region.
+    private func programLauncher(_ header: RecordingHeader) throws -> ProgramLauncher {
+        let arguments = configuration.command.isEmpty ? header.arguments : configuration.command
+        guard !arguments.isEmpty else { throw ToolError.failed("the log records no command") }
+        guard chdir(header.workingDirectory) == 0 else {
+            throw ToolError.failed("cannot enter the recorded working directory \(header.workingDirectory)")
+        }
+        let path = try ProgramCheck.resolve(arguments[0], environment: header.environment)
+        let layer = try Interposer.locate()
+        let region = try SharedRegion(mode: REPL_MODE_REPLAY)
+        region.stopAt = configuration.stopAt
+        var launcher = ProgramLauncher(path: path, arguments: arguments, environment: header.environment,
+                                       layer: layer, region: region, defaultSignals: [])
+        launcher.workingDirectory = header.workingDirectory
+        return launcher
+    }
+
+    /// The program may finish before the feeder has read the END record after its last message
+    /// (or, following, before that record reaches a refreshed copy): waits for it, or for
+    /// --promote-after. Offline, only while the feeder is not stuck on messages the program left
+    /// unreplayed.
+    private func waitForEndRecord(_ feeder: RingFeeder, region: SharedRegion) {
+        while !feeder.isDone {
+            if configuration.follow, let promoteAfter = configuration.promoteAfter,
+               SystemClock.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
+            if !configuration.follow && feeder.lastFed != region.replayed { break }
+            usleep(1000)
+        }
+    }
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+import LogFormat
+
+/// `logtool synth --pattern locks|mixed`, checked by ArgumentParser.
+extension SyntheticWorkload.Pattern: ExpressibleByArgument {}
