@@ -1,5 +1,6 @@
 /*
- * Synchronisation: mutexes, condition variables, rwlocks, spinlocks, semaphores, barriers,
+ * Synchronisation: mutexes, condition variables, rwlocks, spinlocks, semaphores (sem_clockwait
+ * too), barriers,
  * pthread_once, thread creation and join.
  *
  * At replay the kind of each call is checked against the log, not the object's address: glibc
@@ -156,6 +157,12 @@ REPL_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t) {
     ENSURE(sem_wait);
     REPLAY_OUTCOME(REPL_SEM_TIMEDWAIT, s, repl_real.sem_wait(s));
     ACQUIRE_ERRNO(REPL_SEM_TIMEDWAIT, sem_timedwait, s, s, t);
+}
+
+REPL_EXPORT int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *t) {
+    ENSURE(sem_wait);
+    REPLAY_OUTCOME(REPL_SEM_CLOCKWAIT, s, repl_real.sem_wait(s));
+    ACQUIRE_ERRNO(REPL_SEM_CLOCKWAIT, sem_clockwait, s, s, clock, t);
 }
 
 REPL_EXPORT int sem_post(sem_t *s) {

@@ -7,45 +7,18 @@ import Testing
 /// kinds of calls the program makes under plausible logical ids, and the program's output keeps
 /// what does not depend on the run (the rest differs natively from run to run anyway).
 @Suite struct FixtureRecordingTests {
-    struct Case: Sendable, CustomStringConvertible, Hashable {
-        var name: String
-        var exitStatus: Int32
-        /// Output lines that are the same in every run.
-        var stableLines: [String]
-        var kinds: [MessageKind]
-        var processes: Int
-        var minimumThreads: Int
-        var description: String { name }
-    }
+    typealias Case = FixtureExpectation
 
-    static let cases: [Case] = [
-        Case(name: "mutex_race", exitStatus: 0, stableLines: [], kinds: [.mutexLock, .threadCreate, .threadJoin, .barrierWait],
-             processes: 1, minimumThreads: 5),
-        Case(name: "prodcons", exitStatus: 0, stableLines: ["items 20000 sum 200010000"],
-             kinds: [.mutexLock, .condWait, .clockGettime, .threadCreate, .threadJoin], processes: 1, minimumThreads: 5),
-        Case(name: "clocks_random", exitStatus: 0, stableLines: [],
-             kinds: [.clockGettime, .gettimeofday, .time, .getrandom, .getentropy, .read, .arc4random],
-             processes: 1, minimumThreads: 1),
-        Case(name: "fork_workers", exitStatus: 3, stableLines: ["all 4 workers reaped"],
-             kinds: [.fork, .wait, .read, .write, .clockGettime, .getpid, .exit], processes: 5, minimumThreads: 5),
-        Case(name: "sem_rwlock", exitStatus: 0, stableLines: ["rounds 5000 total 5000 spins 5000"],
-             kinds: [.semWait, .semPost, .semTrywait, .rwlockRead, .rwlockWrite, .spinLock], processes: 1, minimumThreads: 4),
-        Case(name: "tcp_echo", exitStatus: 0, stableLines: ["connections 3 echoed 600 of 600 bytes 12270"],
-             kinds: [.accept, .connect, .epollWait, .read, .write, .send, .recv], processes: 1, minimumThreads: 4),
-        Case(name: "old_condvar", exitStatus: 0, stableLines: ["old condition variables work"],
-             kinds: [.condTimedwait, .mutexLock, .threadCreate], processes: 1, minimumThreads: 2),
-        Case(name: "exec_chain", exitStatus: 7,
-             stableLines: ["stage 3 from the shell", "system returned 0"],
-             kinds: [.getrandom, .exec, .fork, .wait], processes: 2, minimumThreads: 2),
-        Case(name: "stdio_input", exitStatus: 0, stableLines: [],
-             kinds: [.open, .read, .close, .pipe, .fork, .wait], processes: 2, minimumThreads: 2),
-        Case(name: "hidden_threads", exitStatus: 0, stableLines: [],
-             kinds: [.threadStart, .mutexLock, .barrierWait, .threadJoin], processes: 1, minimumThreads: 4),
-        Case(name: "fd_churn", exitStatus: 0, stableLines: ["wrong reads 0 "],
-             kinds: [.open, .close, .threadCreate, .threadJoin], processes: 1, minimumThreads: 5),
-        Case(name: "signals", exitStatus: 0, stableLines: [],
-             kinds: [.signal, .poll, .getpid, .threadJoin], processes: 1, minimumThreads: 2),
-    ]
+    /// Every fixture program that states what it shows (fixtures/programs/*.c).
+    static let cases = FixtureExpectation.all
+
+    @Test func everyFixtureProgramIsACase() {
+        // A fixture whose expectation lines were mistyped would silently drop out of the tests.
+        #expect(Self.cases.count >= 15, "\(Self.cases.map(\.name))")
+        for name in ["mutex_race", "lock_variants", "fd_variants", "process_variants", "signals"] {
+            #expect(Self.cases.contains { $0.name == name }, "\(name) is not a fixture case")
+        }
+    }
 
     @Test(arguments: cases)
     func fixtureRecords(_ fixture: Case) throws {
@@ -60,7 +33,7 @@ import Testing
             #expect(native.stdout.contains(line), "native \(fixture.name) lacks '\(line)'")
             #expect(recorded.stdout.contains(line), "recorded \(fixture.name) lacks '\(line)': \(recorded.stdout)")
         }
-        #expect(recorded.stdout.split(separator: "\n").count == native.stdout.split(separator: "\n").count)
+        #expect(Case.shape(recorded.stdout) == Case.shape(native.stdout), "\(fixture.name): recorded \(recorded.stdout), native \(native.stdout)")
         #expect(recorded.stderr.hasPrefix("replrec: ") && recorded.stderr.contains(" messages, "))
 
         let summary = LogSummary.scan(directory: .init(log))
