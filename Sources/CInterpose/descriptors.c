@@ -4,6 +4,10 @@
  * whose content is made as they are read. At replay, writes go to the outputs replplay
  * inherited (its stdout and stderr, named by device and inode in REPLREC_OUTPUTS) and to regular
  * files; writes to the recording's own pipes and sockets are not made.
+ *
+ * Descriptors created at replay are settled at the numbers they had on the primary: two threads
+ * that create descriptors at the same moment may number their calls in the other order than
+ * the kernel handed out the descriptors, so the lowest free number alone does not always match.
  */
 #include "interpose.h"
 
@@ -60,4 +64,29 @@ bool repl_is_inherited_output(const struct stat *info) {
     for (int i = 0; i < output_count; i++)
         if (outputs[i].device == info->st_dev && outputs[i].inode == info->st_ino) return true;
     return false;
+}
+
+int repl_settle(int fd, int recorded) {
+    if (fd < 0 || recorded < 0 || fd == recorded) return fd;
+    int descriptor_flags = fcntl(fd, F_GETFD);
+    if (repl_real.dup3(fd, recorded, descriptor_flags >= 0 && (descriptor_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+        return fd;
+    repl_real.close(fd);
+    return recorded;
+}
+
+void repl_settle_pair(int fds[2], const int recorded[2]) {
+    if (recorded[0] == fds[1] && recorded[1] == fds[0]) {  /* swapped: go through a spare number */
+        int spare = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
+        if (spare < 0) return;
+        repl_real.close(fds[0]);
+        fds[0] = spare;
+    }
+    if (recorded[0] == fds[1]) {  /* the first goes where the second is: move the second first */
+        fds[1] = repl_settle(fds[1], recorded[1]);
+        fds[0] = repl_settle(fds[0], recorded[0]);
+    } else {
+        fds[0] = repl_settle(fds[0], recorded[0]);
+        fds[1] = repl_settle(fds[1], recorded[1]);
+    }
 }

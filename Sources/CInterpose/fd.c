@@ -15,34 +15,13 @@
 #include <fcntl.h>
 #include <stdarg.h>
 
-/* Moves a descriptor created at replay to the number it had on the primary. */
-static int settle(int fd, int recorded) {
-    if (fd < 0 || recorded < 0 || fd == recorded) return fd;
-    int descriptor_flags = fcntl(fd, F_GETFD);
-    if (repl_real.dup3(fd, recorded, descriptor_flags >= 0 && (descriptor_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
-        return fd;
-    repl_real.close(fd);
-    return recorded;
-}
-
-/* The same for the two descriptors of pipe and socketpair (the recorded pair is the payload). */
+/* Puts the two descriptors of a replayed pipe or socketpair where the primary had them (the
+ * recorded pair is the payload). */
 static void settle_pair(repl_slot *slot, int fds[2]) {
     int recorded[2] = {-1, -1};
     struct repl_piece piece = {recorded, sizeof recorded};
     repl_turn_payload(slot, &piece, 1);
-    if (recorded[0] == fds[1] && recorded[1] == fds[0]) {  /* swapped: go through a spare number */
-        int spare = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
-        if (spare < 0) return;
-        repl_real.close(fds[0]);
-        fds[0] = spare;
-    }
-    if (recorded[0] == fds[1]) {
-        fds[1] = settle(fds[1], recorded[1]);
-        fds[0] = settle(fds[0], recorded[0]);
-    } else {
-        fds[0] = settle(fds[0], recorded[0]);
-        fds[1] = settle(fds[1], recorded[1]);
-    }
+    repl_settle_pair(fds, recorded);
 }
 
 /* Runs `call` (an int expression) in its turn at replay, or records its result. `settle_with`
@@ -65,7 +44,7 @@ static void settle_pair(repl_slot *slot, int fds[2]) {
 
 /* A call that creates one descriptor, its result. */
 #define CREATES_ONE(kind, resource, real_call)                                                    \
-    SEQUENCED_SETTLING(kind, resource, real_call, NULL, 0, replayed = settle(replayed, (int)slot->call.result))
+    SEQUENCED_SETTLING(kind, resource, real_call, NULL, 0, replayed = repl_settle(replayed, (int)slot->call.result))
 
 /* Runs `real_call` in its turn at replay, or records its result. */
 #define SEQUENCED(kind, resource, real_call, payload, length)                                     \

@@ -247,6 +247,12 @@ REPL_HIDDEN bool repl_is_inherited_output(const struct stat *info);
 /* Learns the devices of /proc and /sys, and the inherited outputs (attach). */
 REPL_HIDDEN void repl_classify_descriptors(const char *outputs);
 
+/* Moves a descriptor created at replay to the number it had on the primary (its close-on-exec
+ * flag kept); returns the number it ends up with. */
+REPL_HIDDEN int repl_settle(int fd, int recorded);
+/* The same for a pair (pipe, socketpair), in whichever order does not clobber one with the other. */
+REPL_HIDDEN void repl_settle_pair(int fds[2], const int recorded[2]);
+
 /* The inherited outputs, from REPLREC_OUTPUTS ("dev:ino,dev:ino"): how many were parsed. */
 struct repl_file_identity {
     dev_t device;
