@@ -1,3 +1,5 @@
+import LogFormat
+
 /// A self-overwriting status line on standard error (a terminal): each text replaces the last,
 /// and `clear` leaves the line empty for the diagnostics that follow.
 public final class StatusLine {

@@ -1,12 +1,20 @@
 import Glibc
 
-/// Reads the clocks the log needs, without Foundation.
-enum SystemClock {
-    /// Wall-clock time, nanoseconds since 1970 (frame timestamps).
-    static func realtimeNanoseconds() -> UInt64 { read(CLOCK_REALTIME) }
+/// The two clocks the log and the tools read, without Foundation: the wall clock for time stamps
+/// that leave the process (frame times, the recording's start), the monotonic clock for
+/// intervals.
+public enum SystemClock {
+    /// Wall-clock time, nanoseconds since 1970.
+    public static func realtimeNanoseconds() -> UInt64 { read(CLOCK_REALTIME) }
 
-    /// Monotonic time in nanoseconds (intervals).
-    static func monotonicNanoseconds() -> UInt64 { read(CLOCK_MONOTONIC) }
+    /// Monotonic time in nanoseconds.
+    public static func monotonicNanoseconds() -> UInt64 { read(CLOCK_MONOTONIC) }
+
+    /// Wall-clock time, seconds since 1970.
+    public static func realtimeSeconds() -> Double { Double(realtimeNanoseconds()) / 1e9 }
+
+    /// Monotonic time in seconds.
+    public static func monotonicSeconds() -> Double { Double(monotonicNanoseconds()) / 1e9 }
 
     private static func read(_ clock: clockid_t) -> UInt64 {
         var ts = timespec()

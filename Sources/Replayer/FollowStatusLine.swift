@@ -1,4 +1,5 @@
 import CommandLineSupport
+import LogFormat
 
 /// replplay's status line when it follows a log on a terminal: where the replay is, how fast it
 /// goes and how far behind the primary's newest frame, twice a second.

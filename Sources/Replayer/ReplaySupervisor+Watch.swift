@@ -1,5 +1,6 @@
 import CommandLineSupport
 import Glibc
+import LogFormat
 import ProgramSupport
 
 /// Watching the program while it replays.
