@@ -49,15 +49,24 @@ struct ReplRec: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.")
     var command: [String] = []
 
+    /// The program and its arguments, without the `--` that may stand before them.
+    var programCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
     func validate() throws {
-        // `replrec --` alone gets past here and fails as the recording starts (status 125).
-        guard !command.isEmpty else { throw ValidationError("no command to record") }
+        // The passthrough argument takes everything from the first word that is not an option,
+        // including a help flag that comes first; `replrec -- --help` still runs `--help`.
+        if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
+        guard !programCommand.isEmpty else { throw ValidationError("no command to record") }
     }
 
     static func main() {
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
         do {
-            let command = try parseAsRoot() as! ReplRec
+            var parsed = try parseAsRoot()
+            guard let command = parsed as? ReplRec else {
+                try parsed.run()  // help, asked for in a form that parses to its own command
+                Glibc.exit(0)
+            }
             let status = try command.session.run()
             Glibc.exit(status.exitStatus)
         } catch let error as ToolError {
@@ -71,7 +80,7 @@ struct ReplRec: ParsableCommand {
     /// The recording the options describe.
     var session: RecordingSession {
         RecordingSession(.init(
-            command: command.first == "--" ? Array(command.dropFirst()) : command,
+            command: programCommand,
             logDirectory: logDirectory, replaceExisting: force,
             writerOptions: LogWriter.Options(codec: codec.codec, segmentSize: segmentSize, durability: sync.durability),
             outputCommit: outputCommit, printsSummary: !quiet))

@@ -57,7 +57,11 @@ struct ReplPlay: ParsableCommand {
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
         let logger = Logger(label: "replplay")
         do {
-            let command = try parseAsRoot() as! ReplPlay
+            var parsed = try parseAsRoot()
+            guard let command = parsed as? ReplPlay else {
+                try parsed.run()  // help, asked for in a form that parses to its own command
+                Glibc.exit(0)
+            }
             Glibc.exit(try command.supervisor.run())
         } catch let error as ToolError {
             logger.error("\(error)")

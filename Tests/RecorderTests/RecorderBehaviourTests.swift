@@ -55,6 +55,25 @@ import Testing
         #expect(noCommand.stderr.contains("no command to record"), "\(noCommand.stderr)")
     }
 
+    /// Options are checked in every form (with and without `--`), and help is answered.
+    @Test func optionsAreCheckedAndHelpIsAnswered() throws {
+        let refused: [([String], String)] = [
+            (["--codec", "bogus", "--", "/bin/true"], "'bogus'"), (["--codec", "bogus", "/bin/true"], "'bogus'"),
+            (["--sync", "sometimes", "--", "/bin/true"], "'sometimes'"), (["--"], "no command to record"),
+        ]
+        for (arguments, reason) in refused {
+            let result = try Recording.run(Recording.replrec, arguments)
+            #expect(result.status == 64, "replrec \(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(reason), "replrec \(arguments): \(result.stderr)")
+        }
+        for (tool, arguments) in [(Recording.replrec, ["--help"]), (Recording.replrec, ["-q", "--help"]),
+                                  (Recording.replplay, ["--help"]), (Recording.replplay, ["-h"])] {
+            let result = try Recording.run(tool, arguments)
+            #expect(result.status == 0, "\(tool) \(arguments): \(result.stderr)")
+            #expect(result.stdout.hasPrefix("OVERVIEW: ") && result.stdout.contains("Exit status"), "\(result.stdout)")
+        }
+    }
+
     @Test func theUsersPreloadIsKept() throws {
         let dir = TemporaryDirectory()
         let libm = "/lib/x86_64-linux-gnu/libm.so.6"
