@@ -293,6 +293,11 @@ REPL_HIDDEN void repl_fork_prepare(void);
 REPL_HIDDEN void repl_fork_parent(void);
 REPL_HIDDEN void repl_fork_child(void);
 
+/* Replay: this process's pid and this thread's tid as the recording knows them, once learnt
+ * (from the fork that made the process, or a replayed getpid or gettid); 0 before. */
+REPL_HIDDEN extern pid_t repl_recorded_pid;
+REPL_HIDDEN extern REPL_TLS pid_t repl_recorded_tid;
+
 /* Replay: the real pid of the child that had recorded pid `recorded` (0 when unknown). */
 REPL_HIDDEN pid_t repl_real_child(pid_t recorded);
 REPL_HIDDEN void repl_remember_child(pid_t recorded, pid_t real);

@@ -50,16 +50,22 @@ pid_t repl_real_child(pid_t recorded) {
 
 /* ---- identities ------------------------------------------------------------------------ */
 
-/* The recorded id at replay; the kernel's, recorded, otherwise. */
-#define IDENTITY(kind, number)                                                               \
-    REPLAY_RECORDED(kind, 0, NULL, 0, pid_t);                                                \
+pid_t repl_recorded_pid;
+REPL_TLS pid_t repl_recorded_tid;
+
+/* The recorded id at replay (kept in `learnt`, when given); the kernel's, recorded, otherwise. */
+#define IDENTITY(kind, number, learnt)                                                       \
+    if (repl_replaying()) {                                                                  \
+        int64_t recorded_;                                                                   \
+        if (repl_replay_outcome(kind, 0, true, NULL, 0, &recorded_)) return learnt (pid_t)recorded_; \
+    }                                                                                        \
     pid_t result = (pid_t)repl_syscall(number);                                              \
     if (repl_active()) repl_record(kind, 0, result, 0, NULL, 0);                             \
     return result
 
-REPL_EXPORT pid_t getpid(void) { IDENTITY(REPL_GETPID, SYS_getpid); }
-REPL_EXPORT pid_t getppid(void) { IDENTITY(REPL_GETPPID, SYS_getppid); }
-REPL_EXPORT pid_t gettid(void) { IDENTITY(REPL_GETTID, SYS_gettid); }
+REPL_EXPORT pid_t getpid(void) { IDENTITY(REPL_GETPID, SYS_getpid, repl_recorded_pid =); }
+REPL_EXPORT pid_t getppid(void) { IDENTITY(REPL_GETPPID, SYS_getppid, ); }
+REPL_EXPORT pid_t gettid(void) { IDENTITY(REPL_GETTID, SYS_gettid, repl_recorded_tid =); }
 
 /* ---- fork ------------------------------------------------------------------------------ */
 
@@ -103,6 +109,7 @@ REPL_EXPORT pid_t fork(void) {
             if (real == 0) {  /* the child: its logical id is the fork's number; the parent completes the turn */
                 repl_process = (uint32_t)sequence;
                 repl_self.thread = 0;
+                repl_recorded_pid = repl_recorded_tid = recorded;
                 return 0;  /* leaving the guard leaves the layer, as in the parent */
             }
             if (real > 0) repl_remember_child(recorded, real);

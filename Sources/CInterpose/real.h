@@ -99,6 +99,12 @@
     X(int, posix_spawnp, (pid_t *, const char *, const void *, const void *, char *const[], char *const[])) \
     /* signal.c */                                                                             \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                     \
+    /* kill.c */                                                                               \
+    X(int, kill, (pid_t, int))                                                                 \
+    X(int, killpg, (pid_t, int))                                                               \
+    X(int, sigqueue, (pid_t, int, const union sigval))                                         \
+    X(int, tgkill, (pid_t, pid_t, int))                                                        \
+    X(int, pthread_kill, (pthread_t, int))                                                     \
     /* stream.c */                                                                             \
     X(FILE *, fopen, (const char *, const char *))                                             \
     X(FILE *, fopen64, (const char *, const char *))                                           \

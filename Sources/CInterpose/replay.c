@@ -189,9 +189,18 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
     }
 }
 
+/* The turn whose payload this thread has taken from area 0 (repl_turn_payload). */
+static REPL_TLS uint64_t payload_taken_for;
+
+static void take_payload(void *out, size_t length);
+
 void repl_turn_done(repl_slot *slot) {
     repl_shared *r = repl_region;
     uint64_t sequence = repl_turn_sequence(slot);
+    /* A payload the call did not read (an exec's path) still leaves area 0 before the next
+     * turn, whose payload follows it there. */
+    if (slot->call.payload_length > REPL_INLINE_PAYLOAD && payload_taken_for != sequence)
+        take_payload(NULL, (size_t)slot->call.payload_length);
     atomic_store_explicit(&r->next_sequence, sequence, memory_order_release);
     wake_next_owner(r, sequence);
 }
@@ -224,6 +233,7 @@ static void take_payload(void *out, size_t length) {
 }
 
 void repl_turn_payload(repl_slot *slot, const struct repl_piece *pieces, int count) {
+    payload_taken_for = repl_turn_sequence(slot);
     uint64_t left = slot->call.payload_length;
     bool inline_payload = left <= REPL_INLINE_PAYLOAD;
     const uint8_t *from = slot->inline_payload;

@@ -93,16 +93,25 @@ REPL_EXPORT uint32_t arc4random_uniform(uint32_t bound) {
     return result;
 }
 
-/* Programs (OpenSSL among them) that ask the kernel for random bytes with syscall(SYS_getrandom)
- * reach the getrandom wrapper above; every other system call passes through untouched. */
+/* System calls programs make with syscall(2) that the layer records reach their wrappers:
+ * random bytes (OpenSSL asks the kernel that way), identities, and signals to other processes.
+ * Every other system call passes through untouched. */
 REPL_EXPORT long syscall(long number, ...) {
     va_list arguments;
     va_start(arguments, number);
     long a = va_arg(arguments, long), b = va_arg(arguments, long), c = va_arg(arguments, long);
     long d = va_arg(arguments, long), e = va_arg(arguments, long), f = va_arg(arguments, long);
     va_end(arguments);
-    if (number == SYS_getrandom && (repl_active() || repl_replaying()))
-        return getrandom((void *)a, (size_t)b, (unsigned int)c);
+    if (repl_active() || repl_replaying()) {
+        switch (number) {
+        case SYS_getrandom: return getrandom((void *)a, (size_t)b, (unsigned int)c);
+        case SYS_getpid: return getpid();
+        case SYS_getppid: return getppid();
+        case SYS_gettid: return gettid();
+        case SYS_kill: return kill((pid_t)a, (int)b);
+        case SYS_tgkill: return tgkill((pid_t)a, (pid_t)b, (int)c);
+        }
+    }
     ENSURE(syscall);
     return repl_real.syscall(number, a, b, c, d, e, f);
 }

@@ -87,7 +87,9 @@
     X(88, EXEC, "exec")                                                                        \
     X(89, WAIT, "wait")                                                                        \
     X(90, EXIT, "exit")                                                                        \
-    X(91, SIGNAL, "signal")
+    X(91, SIGNAL, "signal")                                                                    \
+    X(92, KILL, "kill")                                                                        \
+    X(93, THREAD_KILL, "thread_kill")
 
 #define REPL_KIND_ENUMERATOR(number, name, printed) REPL_##name = number,
 enum repl_kind { REPL_KINDS(REPL_KIND_ENUMERATOR) };

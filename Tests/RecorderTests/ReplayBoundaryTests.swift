@@ -1,0 +1,69 @@
+import Foundation
+import Glibc
+import LogFormat
+import Testing
+import TestSupport
+
+/// Replay acts only inside the recording (T2), and what one call leaves in the payload stream
+/// never reaches the next.
+@Suite struct ReplayBoundaryTests {
+    /// A process outside the recording sits at the pid the recorded program signalled: the
+    /// recording signals it once, its replays never.
+    @Test func aSignalToAProcessOutsideTheRecordingIsNotSentAtReplay() throws {
+        let dir = TemporaryDirectory()
+        let received = dir.appending("received")
+        let decoy = Process()
+        decoy.executableURL = URL(fileURLWithPath: "/bin/sh")
+        decoy.arguments = ["-c", "trap 'echo USR1 >> \(received)' USR1; while :; do sleep 0.05; done"]
+        try decoy.run()
+        defer { decoy.terminate() }
+        usleep(200_000)  // the trap is installed
+        let pid = String(decoy.processIdentifier)
+        let program = try Recording.fixture("signal_pid")
+        let (recorded, log) = try Recording.record([program, pid, String(SIGUSR1)], in: dir)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stdout == "kill(\(pid), \(SIGUSR1)) returned 0\n")
+        usleep(300_000)
+        #expect(try String(contentsOfFile: received, encoding: .utf8) == "USR1\n")
+        for _ in 1...2 {
+            let replayed = try runProgram(Recording.replplay, ["-q", log])
+            #expect(replayed.status == 0, "\(replayed.stderr)")
+            #expect(replayed.stdout == recorded.stdout)
+        }
+        usleep(300_000)
+        #expect(try String(contentsOfFile: received, encoding: .utf8) == "USR1\n", "a replay signalled the decoy")
+        #expect(decoy.isRunning)
+    }
+
+    /// `kill $!` at replay ends the replayed child, not the recorded pid, and the replay does not
+    /// wait for the child's own end.
+    @Test func aKilledBackgroundJobIsKilledAtReplay() throws {
+        let dir = TemporaryDirectory()
+        let script = "sleep 30 & kill $!; wait $!; echo \"status $?\""
+        // Through `unblocked`: the test runner's threads block SIGTERM, and children inherit that.
+        let (recorded, log) = try Recording.record([try Recording.fixture("unblocked"), "/bin/bash", "-c", script], in: dir)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stdout == "status 143\n")
+        let contents = try LogContents(log)
+        #expect(contents.kinds.contains(MessageKind(name: "kill")!))
+        let started = Date()
+        let replayed = try runProgram(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        #expect(replayed.stdout == recorded.stdout)
+        #expect(Date().timeIntervalSince(started) < 10, "the replayed sleep was not killed")
+    }
+
+    /// An exec's path over 16 bytes is a payload the exec does not read at replay; the next
+    /// call's payload must still be its own.
+    @Test func anExecPathDoesNotShiftTheNextPayload() throws {
+        let dir = TemporaryDirectory()
+        let script = "/usr/bin/readlink -f / >/dev/null; x=$(echo 01234567890123456789abc); echo \"[$x]\""
+        let (recorded, log) = try Recording.record(["/bin/bash", "-c", script], in: dir)
+        #expect(recorded.stdout == "[01234567890123456789abc]\n", "\(recorded.stderr)")
+        for _ in 1...2 {
+            let replayed = try runProgram(Recording.replplay, ["-q", log])
+            #expect(replayed.status == 0, "\(replayed.stderr)")
+            #expect(replayed.stdout == recorded.stdout)
+        }
+    }
+}
