@@ -11,12 +11,16 @@
     X(int, pthread_mutex_lock, (pthread_mutex_t *))                                            \
     X(int, pthread_mutex_trylock, (pthread_mutex_t *))                                         \
     X(int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *))              \
+    X(int, pthread_mutex_clocklock, (pthread_mutex_t *, clockid_t, const struct timespec *))   \
+    X(int, pthread_cond_clockwait, (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *)) \
     X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                                        \
     X(int, pthread_rwlock_wrlock, (pthread_rwlock_t *))                                        \
     X(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *))                                     \
     X(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *))                                     \
     X(int, pthread_rwlock_timedrdlock, (pthread_rwlock_t *, const struct timespec *))          \
     X(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t *, const struct timespec *))          \
+    X(int, pthread_rwlock_clockrdlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
+    X(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
     X(int, pthread_spin_lock, (pthread_spinlock_t *))                                          \
     X(int, pthread_spin_trylock, (pthread_spinlock_t *))                                       \
     X(int, sem_wait, (sem_t *))                                                                \

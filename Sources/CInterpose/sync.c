@@ -1,7 +1,7 @@
 /*
- * Synchronisation: mutexes, condition variables, rwlocks, spinlocks, semaphores (sem_clockwait
- * too), barriers,
- * pthread_once, thread creation and join.
+ * Synchronisation: mutexes, condition variables, rwlocks, spinlocks, semaphores, barriers,
+ * pthread_once, thread creation and join; the timed waits in both forms, on CLOCK_REALTIME
+ * (*timed*) and on a clock of the caller's choice (*clock*, glibc 2.30 on).
  *
  * At replay the kind of each call is checked against the log, not the object's address: glibc
  * gives threads malloc arenas in an order that depends on timing, so a heap-allocated lock can
@@ -74,6 +74,11 @@ REPL_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespe
     REPLAY_OUTCOME(REPL_MUTEX_TIMEDLOCK, m, repl_real.pthread_mutex_lock(m));
     ACQUIRE_RETURNING(REPL_MUTEX_TIMEDLOCK, pthread_mutex_timedlock, m, m, t);
 }
+REPL_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock, const struct timespec *t) {
+    ENSURE(pthread_mutex_lock);
+    REPLAY_OUTCOME(REPL_MUTEX_CLOCKLOCK, m, repl_real.pthread_mutex_lock(m));
+    ACQUIRE_RETURNING(REPL_MUTEX_CLOCKLOCK, pthread_mutex_clocklock, m, m, clock, t);
+}
 
 /* Condition variables come in two symbol versions: GLIBC_2.3.2 (the default) and GLIBC_2.2.5
  * (old binaries; their condition variables have another layout). Each version gets a wrapper
@@ -116,6 +121,12 @@ REPL_EXPORT int repl_cond_timedwait_old(pthread_cond_t *c, pthread_mutex_t *m, c
     RECORD_RETURNING(REPL_COND_TIMEDWAIT, pthread_cond_timedwait_old, c, c, m, t);
 }
 
+/* Only in the default condition variable layout (glibc 2.30 on). */
+REPL_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *t) {
+    REPLAY_COND(REPL_COND_CLOCKWAIT, pthread_cond_clockwait, c, m)
+    RECORD_RETURNING(REPL_COND_CLOCKWAIT, pthread_cond_clockwait, c, c, m, clock, t);
+}
+
 REPL_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l) { ACQUIRE_RETURNING(REPL_RWLOCK_RDLOCK, pthread_rwlock_rdlock, l, l); }
 REPL_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l) { ACQUIRE_RETURNING(REPL_RWLOCK_WRLOCK, pthread_rwlock_wrlock, l, l); }
 REPL_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
@@ -137,6 +148,17 @@ REPL_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct tim
     ENSURE(pthread_rwlock_wrlock);
     REPLAY_OUTCOME(REPL_RWLOCK_TIMEDWRLOCK, l, repl_real.pthread_rwlock_wrlock(l));
     ACQUIRE_RETURNING(REPL_RWLOCK_TIMEDWRLOCK, pthread_rwlock_timedwrlock, l, l, t);
+}
+
+REPL_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock, const struct timespec *t) {
+    ENSURE(pthread_rwlock_rdlock);
+    REPLAY_OUTCOME(REPL_RWLOCK_CLOCKRDLOCK, l, repl_real.pthread_rwlock_rdlock(l));
+    ACQUIRE_RETURNING(REPL_RWLOCK_CLOCKRDLOCK, pthread_rwlock_clockrdlock, l, l, clock, t);
+}
+REPL_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock, const struct timespec *t) {
+    ENSURE(pthread_rwlock_wrlock);
+    REPLAY_OUTCOME(REPL_RWLOCK_CLOCKWRLOCK, l, repl_real.pthread_rwlock_wrlock(l));
+    ACQUIRE_RETURNING(REPL_RWLOCK_CLOCKWRLOCK, pthread_rwlock_clockwrlock, l, l, clock, t);
 }
 
 REPL_EXPORT int pthread_spin_lock(pthread_spinlock_t *l) { ACQUIRE_RETURNING(REPL_SPIN_LOCK, pthread_spin_lock, l, l); }

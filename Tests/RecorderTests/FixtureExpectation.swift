@@ -7,6 +7,7 @@ import TestSupport
 ///     * Expected: exit 0; 1 process; at least 4 threads
 ///     * Kinds: mutex_lock thread_create
 ///     * Stable: a line every run prints
+///     * Build: -D_FORTIFY_SOURCE=2       (compiler flags beyond the usual, optional)
 ///
 /// Every program in fixtures/programs with an `Expected:` line is a fixture case: recorded,
 /// checked against these lines, and replayed. A new fixture is one file.
@@ -18,6 +19,8 @@ struct FixtureExpectation: Sendable, CustomStringConvertible, Hashable {
     var kinds: [MessageKind]
     /// Output lines (or their beginnings) that are the same in every run.
     var stableLines: [String]
+    /// Compiler flags the program is built with, beyond the usual ones.
+    var buildFlags: [String]
     var description: String { name }
 
     /// Every fixture case, by name.
@@ -36,7 +39,7 @@ struct FixtureExpectation: Sendable, CustomStringConvertible, Hashable {
         var fields: [String: [String]] = [:]
         for line in comment.split(separator: "\n") {
             let text = line.drop { $0 == " " || $0 == "*" || $0 == "/" }
-            guard let colon = text.firstIndex(of: ":"), ["Expected", "Kinds", "Stable"].contains(String(text[..<colon])) else { continue }
+            guard let colon = text.firstIndex(of: ":"), ["Expected", "Kinds", "Stable", "Build"].contains(String(text[..<colon])) else { continue }
             fields[String(text[..<colon]), default: []].append(String(text[text.index(colon, offsetBy: 2)...]))
         }
         guard let expected = fields["Expected"]?.first else { return nil }
@@ -51,7 +54,11 @@ struct FixtureExpectation: Sendable, CustomStringConvertible, Hashable {
             return known
         }
         stableLines = fields["Stable"] ?? []
+        buildFlags = (fields["Build"] ?? []).flatMap { $0.split(separator: " ").map(String.init) }
     }
+
+    /// The program, compiled as its comment says.
+    func program() throws -> String { try Recording.fixture(name, flags: buildFlags) }
 
     /// The output with every number (decimal or hexadecimal) replaced by `#`: what stays the
     /// same from run to run of a fixture whose values differ.

@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: cases)
     func fixtureRecords(_ fixture: Case) throws {
-        let program = try Recording.fixture(fixture.name)
+        let program = try fixture.program()
         let native = try Recording.run(program, [])
         #expect(native.status == fixture.exitStatus, "native \(fixture.name): \(native.stderr)")
 

@@ -39,6 +39,20 @@ import Testing
         #expect(Set(MessageKind.known.map(\.rawValue)) == Set(entries.map(\.number)))
     }
 
+    /// The fortified fixture really calls the checking entry points it is there to cover.
+    @Test func theFortifiedFixtureCallsTheCheckingEntryPoints() throws {
+        let fixture = try #require(FixtureRecordingTests.cases.first { $0.name == "fortified" })
+        let imports = try Recording.run("/usr/bin/nm", ["-u", try fixture.program()]).stdout
+        for name in ["__read_chk", "__pread64_chk", "__recv_chk", "__recvfrom_chk", "__poll_chk", "__ppoll_chk",
+                     "__open64_2", "__openat64_2"] {
+            #expect(imports.contains(" \(name)@"), "fortified does not call \(name)")
+        }
+        let exported = try Recording.run("/usr/bin/nm", ["-D", "--defined-only", Recording.layer]).stdout
+        for name in ["__read_chk", "__open64_2", "pread64", "preadv64"] {
+            #expect(exported.contains(" \(name)\n"), "the layer does not interpose \(name)")
+        }
+    }
+
     @Test func aProgramWithoutTheRecorderRunsUntouched() throws {
         let program = try Recording.fixture("mutex_race")
         let result = try Recording.run(program, [], environment: ["LD_PRELOAD": Recording.layer])

@@ -9,7 +9,7 @@ import TestSupport
 @Suite struct ReplayTests {
     @Test(arguments: FixtureRecordingTests.cases)
     func fixtureReplaysExactly(_ fixture: FixtureRecordingTests.Case) throws {
-        let program = try Recording.fixture(fixture.name)
+        let program = try fixture.program()
         let dir = TemporaryDirectory()
         let (recorded, log) = try Recording.record([program], in: dir)
         #expect(recorded.status == fixture.exitStatus)

@@ -36,6 +36,10 @@
     X(19, ONCE, "once")                                                                        \
     X(20, THREAD_JOIN, "thread_join")                                                          \
     X(21, SEM_CLOCKWAIT, "sem_clockwait")                                                      \
+    X(22, MUTEX_CLOCKLOCK, "mutex_clocklock")                                                  \
+    X(23, COND_CLOCKWAIT, "cond_clockwait")                                                    \
+    X(24, RWLOCK_CLOCKRDLOCK, "rwlock_clockrdlock")                                            \
+    X(25, RWLOCK_CLOCKWRLOCK, "rwlock_clockwrlock")                                            \
     /* Time (32-39) */                                                                         \
     X(32, TIME, "time")                                                                        \
     X(33, GETTIMEOFDAY, "gettimeofday")                                                        \
