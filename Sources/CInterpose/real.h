@@ -37,6 +37,8 @@
     X(int, gettimeofday, (struct timeval *, void *))                                           \
     X(int, clock_gettime, (clockid_t, struct timespec *))                                      \
     X(clock_t, clock, (void))                                                                  \
+    X(int, nanosleep, (const struct timespec *, struct timespec *))                            \
+    X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))      \
     X(ssize_t, getrandom, (void *, size_t, unsigned int))                                      \
     X(int, getentropy, (void *, size_t))                                                       \
     X(uint32_t, arc4random, (void))                                                            \

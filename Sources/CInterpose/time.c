@@ -1,8 +1,12 @@
 /*
- * Clocks and randomness: time, gettimeofday, clock_gettime (every clock), clock, getrandom,
- * getentropy, arc4random*. All acquire-like: the real call, then the number, with the value the
- * program saw as the payload (or the result). Reads of /dev/urandom are input (io.c). At replay
- * the recorded values are returned; the real call is not made.
+ * Clocks, sleeps and randomness: time, gettimeofday, clock_gettime (every clock), clock,
+ * nanosleep, clock_nanosleep, usleep, sleep, getrandom, getentropy, arc4random*. All
+ * acquire-like: the real call, then the number, with the value the program saw as the payload
+ * (or the result). Reads of /dev/urandom are input (io.c). At replay the recorded values are
+ * returned and the real call is not made: a sleep returns its recorded outcome at its turn,
+ * without waiting for real time to pass. A signal that cut a sleep short at record replays
+ * there too: its delivery is the turn before the sleep's, whose outcome is EINTR and the time
+ * left.
  */
 #include "interpose.h"
 
@@ -48,6 +52,46 @@ REPL_EXPORT clock_t clock(void) {
     clock_t result = repl_real.clock();
     if (repl_active()) repl_record(REPL_CLOCK, 0, result, 0, NULL, 0);
     return result;
+}
+
+/* The time left, as the payload of a sleep that a signal cut short. */
+static size_t time_left(int interrupted, const struct timespec *left) {
+    return interrupted && left ? sizeof *left : 0;
+}
+
+REPL_EXPORT int nanosleep(const struct timespec *duration, struct timespec *left) {
+    ENSURE(nanosleep);
+    struct timespec ignored;
+    REPLAY_RECORDED(REPL_SLEEP, 0, left ? left : &ignored, sizeof ignored, int);
+    int result = repl_real.nanosleep(duration, left);
+    if (repl_active())
+        repl_record(REPL_SLEEP, 0, result, result ? errno : 0, left, time_left(result != 0 && errno == EINTR, left));
+    return result;
+}
+
+/* Returns an error number, not -1 and errno. */
+REPL_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *duration, struct timespec *left) {
+    ENSURE(clock_nanosleep);
+    uint64_t resource = (uint64_t)(uint32_t)clock | (uint64_t)(uint32_t)flags << 32;
+    struct timespec ignored;
+    REPLAY_RECORDED(REPL_SLEEP, resource, left ? left : &ignored, sizeof ignored, int);
+    int result = repl_real.clock_nanosleep(clock, flags, duration, left);
+    if (repl_active())
+        repl_record(REPL_SLEEP, resource, result, 0, left, time_left(result == EINTR && !(flags & TIMER_ABSTIME), left));
+    return result;
+}
+
+/* glibc makes these with its own nanosleep, out of the layer's sight: as glibc does, through
+ * the wrapper above. */
+REPL_EXPORT int usleep(useconds_t microseconds) {
+    struct timespec duration = {(time_t)(microseconds / 1000000), (long)(microseconds % 1000000) * 1000};
+    return nanosleep(&duration, NULL);
+}
+
+REPL_EXPORT unsigned int sleep(unsigned int seconds) {
+    struct timespec duration = {(time_t)seconds, 0}, left;
+    if (nanosleep(&duration, &left) == 0) return 0;
+    return (unsigned int)left.tv_sec + (left.tv_nsec >= 500000000L);
 }
 
 REPL_EXPORT ssize_t getrandom(void *buffer, size_t length, unsigned int flags) {

@@ -184,7 +184,9 @@ import Testing
             '\(benchmark)' -p \(port) -n 20000 -c 10 -r 1000 -t set,incr -q > /dev/null
             '\(cli)' -p \(port) set state before-kill
             '\(cli)' -p \(port) dbsize
-            pkill -9 -P $primary; kill -9 $primary
+            # The recorder first: killed after its server, it could still write an END record.
+            server=$(pgrep -P $primary)
+            kill -9 $primary; kill -9 $server
             wait $primary 2>/dev/null
             for i in $(seq 100); do grep -q promoted backup.err && break; sleep 0.05; done
             for i in $(seq 100); do '\(cli)' -p \(port) ping > /dev/null 2>&1 && break; sleep 0.05; done

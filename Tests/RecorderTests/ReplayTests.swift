@@ -40,6 +40,20 @@ import TestSupport
         }
     }
 
+    /// A sleep returns its recorded outcome at its turn: the replay of a program that slept two
+    /// seconds does not wait for them.
+    @Test func sleepsReplayWithoutWaiting() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record(["/bin/sh", "-c", "sleep 1; sleep 1; echo slept"], in: dir)
+        #expect(recorded.stdout == "slept\n", "\(recorded.stderr)")
+        #expect(try LogContents(log).kinds.contains(MessageKind(name: "sleep")!))
+        let started = Date()
+        let replayed = try runProgram(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        #expect(replayed.stdout == recorded.stdout)
+        #expect(Date().timeIntervalSince(started) < 1.5, "the replay slept")
+    }
+
     @Test func aDifferentProgramIsReportedAsADivergence() throws {
         let dir = TemporaryDirectory()
         let (_, log) = try Recording.record([try Recording.fixture("prodcons")], in: dir)

@@ -45,6 +45,7 @@
     X(33, GETTIMEOFDAY, "gettimeofday")                                                        \
     X(34, CLOCK_GETTIME, "clock_gettime")                                                      \
     X(35, CLOCK, "clock")                                                                      \
+    X(36, SLEEP, "sleep")                                                                      \
     /* Randomness (40-47) */                                                                   \
     X(40, GETRANDOM, "getrandom")                                                              \
     X(41, GETENTROPY, "getentropy")                                                            \
