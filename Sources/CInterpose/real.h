@@ -64,6 +64,9 @@
     X(ssize_t, send, (int, const void *, size_t, int))                                         \
     X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))   \
     X(ssize_t, sendmsg, (int, const struct msghdr *, int))                                     \
+    /* stat.c */                                                                               \
+    X(int, fstat, (int, struct stat *))                                                        \
+    X(int, __fxstat, (int, int, struct stat *))                                                \
     /* net.c */                                                                                \
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                      \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                                \

@@ -88,6 +88,20 @@ import Testing
         #expect(try Self.replay(log, in: dir) == native, "piped pigz replayed to other bytes")
     }
 
+    /// Without -n pigz stores its input's modification time, which for a pipe is when it was
+    /// last written: the replay must store the recorded one (fstat of a pipe is recorded).
+    @Test func pigzStoresThePipesTimeAsRecorded() throws {
+        _ = Recording.layer
+        let pigz = try Self.tool("pigz")
+        // cat writes with write(2); a writer through stdio (head) would block at replay, where the
+        // pipe's reader takes its bytes from the log (stdio's own writes are not seen yet).
+        let (_, recorded, log, dir) = try Self.nativeAndRecorded(["/bin/sh", "-c", "cat '\(Self.input)' | \(pigz) -p 2"])
+        #expect(recorded.count > 1000 && recorded.prefix(2) == Data([0x1F, 0x8B]))
+        #expect(recorded[4..<8] != Data([0, 0, 0, 0]), "pigz stored no time")
+        sleep(1)  // a pipe made now has another time
+        #expect(try Self.replay(log, in: dir) == recorded, "the replayed gzip header differs")
+    }
+
     @Test func pbzip2OutputIsByteIdentical() throws {
         _ = Recording.layer
         let pbzip2 = try Self.tool("pbzip2")

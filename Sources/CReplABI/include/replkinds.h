@@ -80,6 +80,7 @@
     X(74, GETPEERNAME, "getpeername")                                                          \
     X(75, SETSOCKOPT, "setsockopt")                                                            \
     X(76, GETSOCKOPT, "getsockopt")                                                            \
+    X(77, FSTAT, "fstat")                                                                      \
     /* Processes, threads and signals (80-111) */                                              \
     X(80, GETPID, "getpid")                                                                    \
     X(81, GETPPID, "getppid")                                                                  \
