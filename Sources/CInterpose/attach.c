@@ -126,6 +126,10 @@ static void attach(void) {
     repl_prepare_areas();
     pthread_atfork(repl_fork_prepare, repl_fork_parent, repl_fork_child);
     find_allocator();
+    if (repl_replay_mode) {
+        repl_quiet_replayed_output(STDOUT_FILENO);
+        repl_quiet_replayed_output(STDERR_FILENO);
+    }
     repl_region = region;
     atomic_fetch_add_explicit(&repl_region->processes_started, 1, memory_order_relaxed);
 }

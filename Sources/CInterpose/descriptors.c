@@ -5,6 +5,11 @@
  * inherited (its stdout and stderr, named by device and inode in REPLREC_OUTPUTS) and to regular
  * files; writes to the recording's own pipes and sockets are not made.
  *
+ * At replay, a pipe or socket of the recording that is a process's standard output or error is
+ * pointed at /dev/null: glibc's stdio writes to them by itself, out of the layer's sight, and
+ * nobody reads them at replay (their readers take their input from the log), so a writer would
+ * block once the pipe is full. Their status (fstat) comes from the log.
+ *
  * Descriptors created at replay are settled at the numbers they had on the primary: two threads
  * that create descriptors at the same moment may number their calls in the other order than
  * the kernel handed out the descriptors, so the lowest free number alone does not always match.
@@ -89,4 +94,16 @@ void repl_settle_pair(int fds[2], const int recorded[2]) {
         fds[0] = repl_settle(fds[0], recorded[0]);
         fds[1] = repl_settle(fds[1], recorded[1]);
     }
+}
+
+void repl_quiet_replayed_output(int fd) {
+    struct stat info;
+    if (repl_syscall(SYS_fstat, fd, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode)) ||
+        repl_is_inherited_output(&info))
+        return;
+    long null = repl_syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY | O_CLOEXEC, 0);
+    if (null < 0) return;
+    long descriptor_flags = repl_syscall(SYS_fcntl, fd, F_GETFD, 0);
+    repl_syscall(SYS_dup3, null, fd, descriptor_flags > 0 && (descriptor_flags & FD_CLOEXEC) ? O_CLOEXEC : 0);
+    repl_syscall(SYS_close, null);
 }

@@ -46,10 +46,6 @@ static void settle_pair(repl_slot *slot, int fds[2]) {
 #define CREATES_ONE(kind, resource, real_call)                                                    \
     SEQUENCED_SETTLING(kind, resource, real_call, NULL, 0, replayed = repl_settle(replayed, (int)slot->call.result))
 
-/* Runs `real_call` in its turn at replay, or records its result. */
-#define SEQUENCED(kind, resource, real_call, payload, length)                                     \
-    SEQUENCED_SETTLING(kind, resource, real_call, payload, length, (void)0)
-
 REPL_EXPORT int socket(int domain, int type, int protocol) {
     ENSURE(socket);
     CREATES_ONE(REPL_SOCKET, domain, repl_real.socket(domain, type, protocol));
@@ -131,19 +127,25 @@ REPL_EXPORT int close(int fd) {
     return result;
 }
 
+/* At replay, a pipe of the recording made a standard output or error is quieted (descriptors.c). */
+#define QUIET_IF_STANDARD_OUTPUT(target)                                                     \
+    if (replayed >= 0 && ((target) == STDOUT_FILENO || (target) == STDERR_FILENO)) repl_quiet_replayed_output(target)
+
 REPL_EXPORT int dup(int fd) {
     ENSURE(dup);
-    CREATES_ONE(REPL_DUP, fd, repl_real.dup(fd));
+    SEQUENCED_SETTLING(REPL_DUP, fd, repl_real.dup(fd), NULL, 0,
+                       replayed = repl_settle(replayed, (int)slot->call.result);
+                       QUIET_IF_STANDARD_OUTPUT(replayed));
 }
 
 REPL_EXPORT int dup2(int fd, int target) {
     ENSURE(dup2);
-    SEQUENCED(REPL_DUP, fd, repl_real.dup2(fd, target), NULL, 0);
+    SEQUENCED_SETTLING(REPL_DUP, fd, repl_real.dup2(fd, target), NULL, 0, QUIET_IF_STANDARD_OUTPUT(target));
 }
 
 REPL_EXPORT int dup3(int fd, int target, int flags) {
     ENSURE(dup3);
-    SEQUENCED(REPL_DUP, fd, repl_real.dup3(fd, target, flags), NULL, 0);
+    SEQUENCED_SETTLING(REPL_DUP, fd, repl_real.dup3(fd, target, flags), NULL, 0, QUIET_IF_STANDARD_OUTPUT(target));
 }
 
 REPL_EXPORT int epoll_create(int size) {

@@ -127,14 +127,24 @@ static inline uint16_t repl_guard_enter(void) {
     return repl_self.depth++;
 }
 
+/* A `signal` message's resource: the signal, and whether it was delivered as the thread left
+ * the layer (it had arrived inside) rather than where the kernel delivered it. */
+#define REPL_SIGNAL_AT_LEAVING (1ull << 32)
+
+/* Replay: runs the signal deliveries that are this thread's turns now, if any (only those
+ * delivered as the thread left the layer, when `leaving`). */
+REPL_HIDDEN void repl_take_signal_turns(bool leaving);
+
 static inline void repl_guard_leave(const uint16_t *outer_depth) {
     repl_self.depth = *outer_depth;
-    if (*outer_depth == 0 && REPL_UNLIKELY(repl_pending_signals > 0)) repl_deliver_pending_signals();
+    if (*outer_depth != 0) return;
+    if (REPL_UNLIKELY(repl_pending_signals > 0)) repl_deliver_pending_signals();
+    else if (repl_replay_mode) repl_take_signal_turns(true);
 }
 
 /* Inside the layer until the end of the enclosing block: on leaving it, the depth is what it was
- * (also in a fork child, which inherits the parent's), and deferred signals are delivered once
- * the thread is out. */
+ * (also in a fork child, which inherits the parent's), and signals are delivered once the thread
+ * is out. Record: those that arrived inside. Replay: those recorded as delivered there. */
 #define REPL_GUARD()                                                                         \
     const uint16_t repl_outer_depth_ __attribute__((cleanup(repl_guard_leave), unused)) = repl_guard_enter()
 
@@ -229,9 +239,9 @@ static inline uint64_t repl_turn_sequence(repl_slot *slot) {
 
 /* Completes a turn whose message is a signal delivery and runs the program's handler. */
 REPL_HIDDEN void repl_replay_signal(repl_slot *slot);
-/* Replay, for a thread blocked in a real wait (a join): runs the signal deliveries that are its
- * turns now, if any. */
-REPL_HIDDEN void repl_take_signal_turns(void);
+/* Replay, after the thread changed its signal mask to `mask`: runs the deliveries that are its
+ * turns now and that `mask` lets through (on the primary they came as the mask let them). */
+REPL_HIDDEN void repl_take_unblocked_signal_turns(const sigset_t *mask);
 
 /* ---- descriptors (descriptors.c) --------------------------------------------------------------- */
 
@@ -252,6 +262,10 @@ REPL_HIDDEN void repl_classify_descriptors(const char *outputs);
 REPL_HIDDEN int repl_settle(int fd, int recorded);
 /* The same for a pair (pipe, socketpair), in whichever order does not clobber one with the other. */
 REPL_HIDDEN void repl_settle_pair(int fds[2], const int recorded[2]);
+
+/* Replay: points fd (standard output or error) at /dev/null when it is a pipe or socket of the
+ * recording, which stdio would write into unseen and nobody reads at replay. */
+REPL_HIDDEN void repl_quiet_replayed_output(int fd);
 
 /* The inherited outputs, from REPLREC_OUTPUTS ("dev:ino,dev:ino"): how many were parsed. */
 struct repl_file_identity {

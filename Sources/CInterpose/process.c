@@ -344,6 +344,18 @@ static void record_wait(pid_t result, const int *status) {
     repl_record(REPL_WAIT, 0, result, result < 0 ? errno : 0, &value, result > 0 ? sizeof value : 0);
 }
 
+/* Reaps the real child behind a recorded pid as the recording saw it end. A child the recording
+ * saw killed by a signal gets that signal first: it came from outside the replayed order (the
+ * kernel's SIGPIPE for a write whose reader had gone, a user's kill), and the replayed child has
+ * made every call it made on the primary by now (the wait is numbered after the death). A
+ * stopped or continued child is left as it is. */
+static void reap_as_recorded(pid_t recorded, bool ended, int signal_number) {
+    pid_t real = repl_real_child(recorded);
+    if (real <= 0 || !ended) return;
+    if (signal_number > 0) repl_syscall(SYS_kill, real, signal_number);
+    repl_real.wait4(real, NULL, 0, NULL);
+}
+
 /* Replays a wait: reaps the real child behind the recorded pid, returns the recorded pid and
  * status. False once promoted. */
 static bool replay_wait(int *status, pid_t *result) {
@@ -355,8 +367,8 @@ static bool replay_wait(int *status, pid_t *result) {
     repl_turn_payload(slot, &piece, 1);
     *result = (pid_t)slot->call.result;
     if (*result > 0) {
-        pid_t real = repl_real_child(*result);
-        if (real > 0) repl_real.wait4(real, NULL, 0, NULL);
+        reap_as_recorded(*result, WIFEXITED(recorded_status) || WIFSIGNALED(recorded_status),
+                         WIFSIGNALED(recorded_status) ? WTERMSIG(recorded_status) : 0);
         if (status) *status = recorded_status;
     }
     repl_turn_done(slot);
@@ -413,8 +425,9 @@ REPL_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
             struct repl_piece piece = {&recorded, sizeof recorded};
             repl_turn_payload(slot, &piece, 1);
             int result = (int)slot->call.result, error = slot->call.error;
-            pid_t real = result == 0 ? repl_real_child(recorded.si_pid) : 0;
-            if (real > 0 && (options & WNOWAIT) == 0) repl_real.wait4(real, NULL, 0, NULL);
+            bool killed = recorded.si_code == CLD_KILLED || recorded.si_code == CLD_DUMPED;
+            if (result == 0 && recorded.si_pid > 0 && (options & WNOWAIT) == 0)  /* a later wait reaps */
+                reap_as_recorded(recorded.si_pid, killed || recorded.si_code == CLD_EXITED, killed ? recorded.si_status : 0);
             if (info && result == 0) *info = recorded;
             repl_turn_done(slot);
             if (error) errno = error;

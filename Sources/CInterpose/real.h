@@ -108,6 +108,8 @@
     X(int, posix_spawnp, (pid_t *, const char *, const void *, const void *, char *const[], char *const[])) \
     /* signal.c */                                                                             \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                     \
+    X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                                   \
+    X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                               \
     /* kill.c */                                                                               \
     X(int, kill, (pid_t, int))                                                                 \
     X(int, killpg, (pid_t, int))                                                               \

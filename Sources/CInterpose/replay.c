@@ -205,8 +205,21 @@ void repl_turn_done(repl_slot *slot) {
     wake_next_owner(r, sequence);
 }
 
-void repl_take_signal_turns(void) {
-    for (repl_slot *slot; (slot = my_turn(repl_region)) && slot->call.kind == REPL_SIGNAL;) repl_replay_signal(slot);
+/* Also for a thread blocked in a real wait (a join), which waits in slices to take them. */
+void repl_take_signal_turns(bool leaving) {
+    repl_shared *r = repl_region;
+    if (!r || atomic_load_explicit(&r->promoted, memory_order_acquire)) return;
+    for (repl_slot *slot; (slot = my_turn(r)) && slot->call.kind == REPL_SIGNAL &&
+                          (!leaving || (slot->call.resource & REPL_SIGNAL_AT_LEAVING));)
+        repl_replay_signal(slot);
+}
+
+void repl_take_unblocked_signal_turns(const sigset_t *mask) {
+    repl_shared *r = repl_region;
+    if (!r || atomic_load_explicit(&r->promoted, memory_order_acquire)) return;
+    for (repl_slot *slot; (slot = my_turn(r)) && slot->call.kind == REPL_SIGNAL &&
+                          !sigismember(mask, (int)(uint32_t)slot->call.resource);)
+        repl_replay_signal(slot);
 }
 
 int64_t repl_turn_complete(repl_slot *slot) {

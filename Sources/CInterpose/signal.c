@@ -1,18 +1,21 @@
 /*
- * Signals: sigaction and signal. The layer installs its own handler in front of every handler
+ * Signals: sigaction, signal, sigprocmask and pthread_sigmask. The layer installs its own handler in front of every handler
  * the program installs for an asynchronous signal; synchronous faults (SIGSEGV, SIGBUS, SIGFPE,
  * SIGILL, SIGTRAP, SIGSYS) are left alone, since they recur by themselves at replay.
  *
  * Record: a delivery is a `signal` message (resource: the signal; payload: signo, code, sender
  * pid and uid), numbered when the program's handler runs, then the handler. A signal that
- * arrives while the thread is inside the layer waits until the thread leaves it (REPL_GUARD).
+ * arrives while the thread is inside the layer waits until the thread leaves it (REPL_GUARD),
+ * and its message says so (REPL_SIGNAL_AT_LEAVING): at replay it runs as the thread leaves the
+ * call it arrived in, not at the thread's next call.
  *
  * Replay: real deliveries are ignored; a thread whose next message is a `signal` runs the
- * program's handler there, at its next intercepted call, with the recorded sender. A signal
- * that interrupted a blocking call at record (an epoll_wait that returned EINTR) replays in the
- * same place; one that arrived during pure computation runs at the thread's next intercepted
- * call, which may be later in that computation than on the primary. Once live, handlers run
- * as the kernel delivers.
+ * program's handler there, with the recorded sender: as it leaves the call the signal arrived in
+ * (see above), when it unblocks the signal (sigprocmask, pthread_sigmask), or at its next
+ * intercepted call. A signal that interrupted a blocking call at record (an epoll_wait that
+ * returned EINTR) replays in the same place; one that arrived during pure computation runs at
+ * the thread's next intercepted call, which may be later in that computation than on the
+ * primary. Once live, handlers run as the kernel delivers.
  */
 #include "interpose.h"
 
@@ -96,7 +99,7 @@ void repl_deliver_pending_signals(void) {
         struct signal_payload delivery = pending[0];
         repl_pending_signals--;
         memmove(&pending[0], &pending[1], sizeof pending[0] * (size_t)repl_pending_signals);
-        repl_record(REPL_SIGNAL, (uint64_t)delivery.signo, 0, 0, &delivery, sizeof delivery);
+        repl_record(REPL_SIGNAL, (uint64_t)delivery.signo | REPL_SIGNAL_AT_LEAVING, 0, 0, &delivery, sizeof delivery);
         run_recorded(&delivery);
     }
 }
@@ -135,6 +138,27 @@ REPL_EXPORT int sigaction(int sig, const struct sigaction *restrict action, stru
     }
     if (old) *old = previous;
     return 0;
+}
+
+/* Replay: a signal that waited, blocked, for the thread to unblock it is delivered here, as the
+ * kernel delivered it on the primary; a thread's next call would be too late for a program (bash)
+ * whose handler changes what that call is. */
+static int after_mask_change(int result) {
+    if (result == 0 && repl_replaying()) {
+        sigset_t now;
+        if (repl_real.pthread_sigmask(SIG_SETMASK, NULL, &now) == 0) repl_take_unblocked_signal_turns(&now);
+    }
+    return result;
+}
+
+REPL_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
+    ENSURE(sigprocmask);
+    return after_mask_change(repl_real.sigprocmask(how, set, old));
+}
+
+REPL_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
+    ENSURE(pthread_sigmask);
+    return after_mask_change(repl_real.pthread_sigmask(how, set, old));
 }
 
 /* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its handler). */
