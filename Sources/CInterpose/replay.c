@@ -149,12 +149,23 @@ static void go_live(void) {
     }
 }
 
-/* Sleeps until woken for a turn, unless the turn came meanwhile. */
+/* A replayed process whose replayer is gone would run on unreplayed: it stops (T2). */
+static void check_replayer(repl_shared *r) {
+    if (repl_syscall(SYS_kill, r->recorder_pid, 0) != -ESRCH) return;
+    repl_say("replplay: the replayer is gone; stopping the replayed process\n");
+    repl_syscall(SYS_kill, repl_syscall(SYS_getpid), SIGKILL);
+    stop_here();
+}
+
+/* Sleeps until woken for a turn, unless the turn came meanwhile; checks about every second
+ * that the replayer is still there. */
 static void sleep_for_turn(repl_shared *r, repl_waiter *waiter, uint32_t word) {
+    static REPL_TLS unsigned sleeps;
     __atomic_store_n(&waiter->sleeping, 1, __ATOMIC_RELEASE);
     atomic_thread_fence(memory_order_seq_cst);  /* pairs with repl_wake_owner */
     if (!my_turn(r)) futex_wait(&waiter->word, word);
     __atomic_store_n(&waiter->sleeping, 0, __ATOMIC_RELEASE);
+    if ((++sleeps & 63) == 0) check_replayer(r);
 }
 
 repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {

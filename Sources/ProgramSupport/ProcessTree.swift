@@ -40,12 +40,52 @@ public struct ProcessTree {
         }
     }
 
-    /// Kills every process of the tree (SIGKILL to its group, and to the root should it have left
-    /// the group) and waits for them.
+    /// Kills every process of the tree and waits for them: SIGKILL to its group and its root,
+    /// then to every other descendant of this process (one that left the group, as a daemon
+    /// does with setsid), found through /proc. Orphans are this process's children, since it is
+    /// their subreaper, so the tree is all there.
     public mutating func kill() {
         Glibc.kill(-root, SIGKILL)
         Glibc.kill(root, SIGKILL)
+        for _ in 0..<16 {  // a process may fork once more while it is being looked for
+            let others = Self.descendants(of: getpid())
+            if others.isEmpty { break }
+            for pid in others { Glibc.kill(pid, SIGKILL) }
+        }
         waitForAll()
+    }
+
+    /// The processes whose chain of parents leads to `ancestor`.
+    static func descendants(of ancestor: pid_t) -> [pid_t] {
+        guard let directory = opendir("/proc") else { return [] }
+        defer { closedir(directory) }
+        var parents: [pid_t: pid_t] = [:]
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let pid = pid_t(name), let parent = parent(of: pid) { parents[pid] = parent }
+        }
+        return parents.keys.filter { pid in
+            var current = parents[pid]
+            for _ in 0..<parents.count {  // a chain of parents is never longer than the table
+                guard let parent = current, parent > 1 else { return false }
+                if parent == ancestor { return true }
+                current = parents[parent]
+            }
+            return false
+        }
+    }
+
+    /// The parent of `pid`, from /proc/PID/stat ("PID (COMMAND) STATE PPID ..."; the command
+    /// may hold spaces and parentheses, so the fields are read after its last parenthesis).
+    private static func parent(of pid: pid_t) -> pid_t? {
+        guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let close = line.lastIndex(of: ")") else { return nil }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? pid_t(fields[1]) : nil
     }
 
     private mutating func note(_ pid: pid_t, _ status: Int32) {

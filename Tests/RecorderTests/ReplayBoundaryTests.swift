@@ -53,6 +53,30 @@ import TestSupport
         #expect(Date().timeIntervalSince(started) < 10, "the replayed sleep was not killed")
     }
 
+    /// Every replayed process dies with replplay, one that left the process group with setsid
+    /// too: a backup follows a recording whose processes sleep, and is killed with SIGKILL.
+    @Test func everyReplayedProcessDiesWithTheReplayer() throws {
+        let dir = TemporaryDirectory()
+        let marker = 3000 + Int(getpid()) % 900  // sleeps of this many seconds are this test's
+        let script = """
+            cd '\(dir.path)'
+            '\(Recording.replrec)' -q --log-dir log -- /bin/bash -c 'setsid sleep \(marker) & sleep \(marker + 1)' &
+            recorder=$!
+            for i in $(seq 100); do [ -d log ] && break; sleep 0.05; done
+            '\(Recording.replplay)' -q --follow log 2> backup.err &
+            backup=$!
+            for i in $(seq 100); do [ $(pgrep -fc "^sleep \(marker)$") -ge 2 ] && break; sleep 0.05; done
+            echo "before $(pgrep -fc "^sleep \(marker)") $(pgrep -fc "^sleep \(marker + 1)")"
+            kill -9 $backup
+            for i in $(seq 100); do [ $(pgrep -fc "^sleep \(marker)$") -le 1 ] && [ $(pgrep -fc "^sleep \(marker + 1)$") -le 1 ] && break; sleep 0.05; done
+            echo "after $(pgrep -fc "^sleep \(marker)") $(pgrep -fc "^sleep \(marker + 1)")"
+            kill -9 $recorder; pkill -9 -f "^sleep \(marker)"; pkill -9 -f "^sleep \(marker + 1)"
+            """
+        let result = try runProgram("/bin/bash", ["-c", script])
+        let errors = (try? String(contentsOfFile: dir.appending("backup.err"), encoding: .utf8)) ?? ""
+        #expect(result.stdout == "before 2 2\nafter 1 1\n", "\(result.stdout) \(result.stderr) \(errors)")
+    }
+
     /// An exec's path over 16 bytes is a payload the exec does not read at replay; the next
     /// call's payload must still be its own.
     @Test func anExecPathDoesNotShiftTheNextPayload() throws {
