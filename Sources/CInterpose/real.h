@@ -119,7 +119,9 @@
     /* stream.c */                                                                             \
     X(FILE *, fopen, (const char *, const char *))                                             \
     X(FILE *, fopen64, (const char *, const char *))                                           \
-    X(FILE *, fdopen, (int, const char *))
+    X(FILE *, fdopen, (int, const char *))                                                     \
+    X(FILE *, freopen, (const char *, const char *, FILE *))                                   \
+    X(FILE *, freopen64, (const char *, const char *, FILE *))
 
 /* Functions with several symbol versions, resolved with dlvsym: X(return type, field, symbol,
  * version, whether an unversioned lookup may stand in, (parameters)). The condition variables

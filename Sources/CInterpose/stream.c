@@ -1,12 +1,17 @@
 /*
- * stdio streams: fopen, fopen64, fdopen, and stdin. glibc's stdio reads, writes and closes with
+ * stdio streams: fopen, fopen64, fdopen, freopen, freopen64, and stdin. glibc's stdio reads,
+ * writes and closes with
  * direct system calls, so fread on /dev/urandom or fgets on a pipe would bypass the read
  * wrapper, and fclose would free a descriptor number out of sequence. The streams the layer
  * opens are therefore cookie streams whose functions are the wrappers: input from anything that
  * is not a regular file is recorded, and the open and the close are sequenced. The stream keeps
  * its descriptor number, so fileno() still answers.
  *
- * Not covered: freopen, tmpfile, popen, and streams glibc opens internally (its own files are
+ * freopen of a layer stream (a daemon pointing its stdin at /dev/null) keeps the stream and its
+ * descriptor number: the new file is opened and moved onto that number with the wrappers (glibc's
+ * own freopen would turn the cookie stream into a file stream under it, and crashed).
+ *
+ * Not covered: tmpfile, popen, and streams glibc opens internally (its own files are
  * configuration, the same at replay).
  */
 #include "interpose.h"
@@ -39,14 +44,29 @@ static int stream_close(void *cookie) {
     return close(stream_fd(cookie));
 }
 
+/* The function table glibc gives cookie streams (after the FILE in its _IO_FILE_plus). */
+static const void *const *vtable_slot(FILE *stream) {
+    return (const void *const *)(stream + 1);
+}
+
+static const void *_Atomic cookie_vtable;
+
 /* A stream on fd whose input, output and close go through the wrappers. */
 static FILE *layer_stream(int fd, const char *mode) {
     cookie_io_functions_t functions = {stream_read, stream_write, stream_seek, stream_close};
     FILE *stream = fopencookie((void *)(intptr_t)fd, mode, functions);
+    if (!stream) return NULL;
     /* glibc marks cookie streams with descriptor -2; the real number keeps fileno() working,
      * and every operation still goes through the cookie functions. */
-    if (stream) stream->_fileno = fd;
+    stream->_fileno = fd;
+    atomic_store_explicit(&cookie_vtable, *vtable_slot(stream), memory_order_relaxed);
     return stream;
+}
+
+/* Whether the layer made `stream`: a cookie stream with a real descriptor number. */
+static bool is_layer_stream(FILE *stream) {
+    const void *vtable = atomic_load_explicit(&cookie_vtable, memory_order_relaxed);
+    return stream && vtable && *vtable_slot(stream) == vtable && stream->_fileno >= 0;
 }
 
 /* open(2) flags for an fopen mode; -1 for modes fopen itself should judge (or reject). */
@@ -100,6 +120,38 @@ REPL_EXPORT FILE *fdopen(int fd, const char *mode) {
     ENSURE(fdopen);
     if (!layer_present() || open_flags(mode) < 0 || !repl_fd_is_recorded(fd)) return repl_real.fdopen(fd, mode);
     return layer_stream(fd, mode);
+}
+
+/* freopen on a layer stream: the new file goes where the stream's descriptor is. */
+static FILE *reopen_layer_stream(const char *path, const char *mode, FILE *stream) {
+    int fd = stream->_fileno, flags = open_flags(mode);
+    fflush(stream);
+    if (!path) return stream;  /* a change of mode only: the descriptor stays as it is */
+    int opened = flags < 0 ? -1 : open(path, flags, 0666);
+    if (opened < 0) {
+        int error = errno;
+        fclose(stream);  /* on failure the stream is closed, as freopen does */
+        errno = error;
+        return NULL;
+    }
+    if (opened != fd) {
+        dup2(opened, fd);
+        close(opened);
+    }
+    clearerr(stream);
+    return stream;
+}
+
+REPL_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream) {
+    ENSURE(freopen);
+    if (!is_layer_stream(stream)) return repl_real.freopen(path, mode, stream);
+    return reopen_layer_stream(path, mode, stream);
+}
+
+REPL_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream) {
+    ENSURE(freopen64);
+    if (!is_layer_stream(stream)) return repl_real.freopen64(path, mode, stream);
+    return reopen_layer_stream(path, mode, stream);
 }
 
 void repl_adopt_stdin(void) {

@@ -74,6 +74,23 @@ import Testing
         }
     }
 
+    /// freopen of the stdin the layer replaced (a pipe's) works recorded and replayed, as it
+    /// does natively (it crashed recorded with SIGSEGV).
+    @Test func freopenOfStdinWorks() throws {
+        let program = try Recording.fixture("reopen_stdin")
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let expected = "read: hello\nafter freopen: end of file\n"
+        let native = try Recording.run("/bin/sh", ["-c", "echo hello | '\(program)'"])
+        #expect(native.stdout == expected)
+        let recorded = try Recording.run("/bin/sh", ["-c", "echo hello | '\(Recording.replrec)' -q --log-dir '\(log)' -- '\(program)'"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stdout == expected)
+        let replayed = try Recording.run(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        #expect(replayed.stdout == expected)
+    }
+
     @Test func theUsersPreloadIsKept() throws {
         let dir = TemporaryDirectory()
         let libm = "/lib/x86_64-linux-gnu/libm.so.6"
