@@ -208,7 +208,8 @@ REPL_HIDDEN repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_re
 REPL_HIDDEN void repl_turn_done(repl_slot *slot);
 /* Completes the turn; returns the recorded result, with the recorded errno set. */
 REPL_HIDDEN int64_t repl_turn_complete(repl_slot *slot);
-/* Copies the message's recorded payload into the pieces (writable buffers). */
+/* Copies the message's recorded payload into the pieces (writable buffers; a piece whose data
+ * is NULL skips its length of payload). */
 REPL_HIDDEN void repl_turn_payload(repl_slot *slot, const struct repl_piece *pieces, int count);
 
 /* Replays a call whose whole outcome is in the log: its turn, the recorded payload copied into

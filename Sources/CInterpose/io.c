@@ -138,13 +138,61 @@ REPL_EXPORT ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, str
     return result;
 }
 
-/* recvmsg's payload: the data received. Control messages (passed descriptors) are not recorded. */
+/* recvmsg's payload: the data received, the sender's address, and what the kernel set in the
+ * header (struct message_outcome). Control messages (passed descriptors) are not recorded: at
+ * replay the program is told there were none. Logs from before the outcome was recorded hold
+ * the data only; their replays leave the rest of the header as it was. */
+struct message_outcome {
+    uint32_t name_length;
+    int32_t flags;
+};
+
+static bool replay_message(int fd, struct msghdr *message, ssize_t *result) {
+    REPL_GUARD();
+    repl_slot *slot = repl_turn(REPL_RECVMSG, (uint64_t)fd, true);
+    if (!slot) return false;
+    *result = (ssize_t)slot->call.result;
+    size_t data = *result > 0 ? (size_t)*result : 0;
+    size_t count = message->msg_iovlen, rest = (size_t)slot->call.payload_length - data;
+    struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (count + 3));
+    int n = vector_pieces(message->msg_iov, (int)count, data, pieces);
+    struct message_outcome outcome = {0, 0};
+    bool whole = rest >= sizeof outcome;
+    if (whole) {
+        size_t name = rest - sizeof outcome, room = message->msg_name ? message->msg_namelen : 0;
+        pieces[n++] = (struct repl_piece){message->msg_name, name < room ? name : room};
+        pieces[n++] = (struct repl_piece){NULL, name < room ? 0 : name - room};
+        pieces[n++] = (struct repl_piece){&outcome, sizeof outcome};
+    }
+    repl_turn_payload(slot, pieces, n);
+    if (whole && *result >= 0) {
+        message->msg_namelen = outcome.name_length;
+        message->msg_flags = outcome.flags;
+        message->msg_controllen = 0;
+    }
+    repl_turn_complete(slot);
+    return true;
+}
+
 REPL_EXPORT ssize_t recvmsg(int fd, struct msghdr *message, int flags) {
     ENSURE(recvmsg);
     ssize_t result;
-    if (repl_replaying() && replay_vector(REPL_RECVMSG, fd, message->msg_iov, (int)message->msg_iovlen, &result)) return result;
+    if (repl_replaying() && replay_message(fd, message, &result)) return result;
+    socklen_t room = message->msg_name ? message->msg_namelen : 0;  /* the kernel fills at most this */
     result = repl_real.recvmsg(fd, message, flags);
-    if (repl_active()) record_vector(REPL_RECVMSG, fd, result, message->msg_iov, (int)message->msg_iovlen);
+    if (repl_active()) {
+        int error = result < 0 ? errno : 0;
+        size_t count = message->msg_iovlen;
+        struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (count + 2));
+        int n = result > 0 ? vector_pieces(message->msg_iov, (int)count, (size_t)result, pieces) : 0;
+        struct message_outcome outcome = {message->msg_namelen, message->msg_flags};
+        if (result >= 0) {
+            size_t name = message->msg_namelen < room ? message->msg_namelen : room;
+            pieces[n++] = (struct repl_piece){message->msg_name, name};
+            pieces[n++] = (struct repl_piece){&outcome, sizeof outcome};
+        }
+        repl_record_pieces(REPL_RECVMSG, (uint64_t)fd, result, error, pieces, n);
+    }
     return result;
 }
 

@@ -263,8 +263,11 @@ void repl_turn_payload(repl_slot *slot, const struct repl_piece *pieces, int cou
     const uint8_t *from = slot->inline_payload;
     for (int i = 0; i < count && left > 0; i++) {
         size_t n = pieces[i].length < left ? pieces[i].length : (size_t)left;
-        if (inline_payload) memcpy((void *)pieces[i].data, from, n);
-        else take_payload((void *)pieces[i].data, n);
+        if (inline_payload) {
+            if (pieces[i].data) memcpy((void *)pieces[i].data, from, n);
+        } else {
+            take_payload((void *)pieces[i].data, n);  /* NULL: skipped */
+        }
         from += n;
         left -= n;
     }
