@@ -77,6 +77,19 @@ import TestSupport
         #expect(result.stdout == "before 2 2\nafter 1 1\n", "\(result.stdout) \(result.stderr) \(errors)")
     }
 
+    /// A signal that ends its own sender is in the log, and ends the replayed sender at the
+    /// same point.
+    @Test func aProcessThatKillsItselfReplays() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record(["/bin/bash", "-c", "echo before; kill -9 $$; echo after"], in: dir)
+        #expect(recorded.status == 137 && recorded.stdout == "before\n", "\(recorded.stderr)")
+        #expect(LogSummary.scan(directory: .init(log)).problem == nil)
+        #expect(try LogContents(log).kinds.contains(MessageKind(name: "kill")!))
+        let replayed = try runProgram(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 137, "\(replayed.stderr)")
+        #expect(replayed.stdout == recorded.stdout)
+    }
+
     /// An exec's path over 16 bytes is a payload the exec does not read at replay; the next
     /// call's payload must still be its own.
     @Test func anExecPathDoesNotShiftTheNextPayload() throws {
