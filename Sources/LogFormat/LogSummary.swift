@@ -26,6 +26,8 @@ public struct LogSummary: Sendable {
     public var outcome: LogCursor.Outcome?
     /// The first problem met; everything before it was counted.
     public var problem: LogError?
+    /// The first sequence number the recorder logged as lost (a process died holding it).
+    public var firstLost: UInt64?
 
     public struct ThreadID: Hashable, Sendable, Comparable {
         public var process: UInt32
@@ -72,6 +74,10 @@ public struct LogSummary: Sendable {
         }
         var summary = counter.finished()
         summary.recording = cursor.recording
+        if summary.problem == nil, let lost = summary.firstLost {
+            summary.problem = LogError(.gap, "sequence \(lost) was taken by a process that died before publishing it (the recorder logged it as lost); a replay stops there",
+                                       at: LogLocation(file: directory.string, sequence: lost))
+        }
         return summary
     }
 }
@@ -111,6 +117,7 @@ private struct Counter: SummaryVisitor {
     @inline(__always)
     mutating func message(_ message: MessageView) {
         summary.payloadBytes += UInt64(message.payloadSize)
+        if message.kind == .lost && summary.firstLost == nil { summary.firstLost = message.sequence }
     }
 
     mutating func finished() -> LogSummary { summary }

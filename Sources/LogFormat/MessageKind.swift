@@ -108,6 +108,10 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
     public static let exit = MessageKind(REPL_EXIT)
     public static let signal = MessageKind(REPL_SIGNAL)
 
+    // Written by the recorder (112-127)
+    /// A sequence number taken by a process that died before it published the message.
+    public static let lost = MessageKind(REPL_LOST)
+
     /// The log names, from the one list of kinds (replkinds.h).
     private static let names: [UInt16: String] = Dictionary(uniqueKeysWithValues: (0..<UInt16(REPL_KIND_LIMIT)).compactMap { kind in
         repl_kind_name(kind).map { (kind, String(cString: $0)) }

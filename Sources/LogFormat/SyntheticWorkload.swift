@@ -16,7 +16,9 @@ public struct SyntheticWorkload: IteratorProtocol, Sequence {
     private var sequence: UInt64 = 0
     private var thread: UInt32 = 1
     private let largePayloads: Bool
-    private static let kinds = MessageKind.known + [MessageKind(rawValue: 999), MessageKind(rawValue: .max)]
+    /// Every kind of call (not `lost`, which marks a hole the recorder could not fill), and two
+    /// this build does not know.
+    private static let kinds = MessageKind.known.filter { $0 != .lost } + [MessageKind(rawValue: 999), MessageKind(rawValue: .max)]
 
     public init(pattern: Pattern, seed: UInt64, largePayloads: Bool = true) {
         self.pattern = pattern

@@ -105,14 +105,14 @@ struct RecordingSession {
         return status
     }
 
-    /// Writes the END record, unless draining failed; warns of a tail lost with a dead process.
+    /// Writes the END record, unless draining failed; warns of numbers lost with a dead process.
     private func endLog(_ writer: LogWriter, drainedBy drainer: RingDrainer, status: ProgramStatus) throws {
         if let failure = drainer.failure {
             try? writer.close()
             throw ToolError.failed("the log could not be written: \(failure)")
         }
-        if let lost = drainer.lostTail {
-            logger.warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log ends before them")
+        if let lost = drainer.lost {
+            logger.warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log marks them lost, and replays stop there (logtool verify reports them)")
         }
         do {
             try writer.finish(exitStatus: status.exitStatus, signal: status.signal)

@@ -21,7 +21,7 @@ final class RingDrainer: @unchecked Sendable {
     /// How draining ended, set by the drainer's thread as it returns.
     private struct Ending {
         var failure: (any Error)?
-        var lostTail: UInt64?
+        var lost: UInt64?
     }
 
     /// The first error, after which draining stops (and the program is stopped by fail-stop).
@@ -30,7 +30,7 @@ final class RingDrainer: @unchecked Sendable {
 
     /// How many sequence numbers were taken but never published, when the log ends before
     /// them (their process died in between). Meaningful after `stopAndWait()`.
-    var lostTail: UInt64? { ending.withLock { $0.lostTail } }
+    var lost: UInt64? { ending.withLock { $0.lost } }
 
     init(region: SharedRegion, writer: LogWriter) {
         self.region = region
@@ -56,7 +56,7 @@ final class RingDrainer: @unchecked Sendable {
     private func run() {
         do {
             let lost = try drain()
-            ending.withLock { $0.lostTail = lost }
+            ending.withLock { $0.lost = lost }
         } catch {
             ending.withLock { $0.failure = error }
             // Nobody drains any more: the program stops itself when the ring fills (fail-stop).
@@ -64,7 +64,7 @@ final class RingDrainer: @unchecked Sendable {
     }
 
     /// Copies published messages into the writer until asked to stop and the ring is empty;
-    /// returns the numbers lost at the tail, if any.
+    /// returns how many numbers were lost (logged as `lost`), if any.
     private func drain() throws -> UInt64? {
         let shared = region.base
         let outputCommit = region.outputCommit
@@ -72,6 +72,7 @@ final class RingDrainer: @unchecked Sendable {
         var committed: UInt64 = 0
         var idleRounds = 0
         var stalledSince: UInt64 = 0
+        var lost: UInt64 = 0
         while true {
             let next = drained + 1
             let slot = repl_ring_slot(shared, next)!
@@ -81,7 +82,7 @@ final class RingDrainer: @unchecked Sendable {
                 if drained & 1023 == 0 { repl_set_drained(shared, drained) }
                 if outputCommit && drained & 63 == 0 { try commit(upTo: drained, committed: &committed) }
                 idleRounds = 0
-                stalledSince = 0
+                if lost == 0 { stalledSince = 0 }  // once every process is gone, a hole is lost at once
                 continue
             }
             // Nothing to copy: free the slots, let followers see what we have, then wait.
@@ -90,12 +91,19 @@ final class RingDrainer: @unchecked Sendable {
             if outputCommit { try commit(upTo: drained, committed: &committed) }
             if stopRequested.load(ordering: .acquiring) {
                 let taken = repl_next_sequence(shared)
-                if taken == drained { return nil }
+                if taken == drained { return lost == 0 ? nil : lost }
                 // Every process has exited, yet a number stays unpublished: its process died
-                // between taking and publishing it. Nothing can fill the hole; end the log before it.
+                // between taking and publishing it. Nothing can fill the hole: the log says so
+                // with a `lost` message in its place, and goes on with the numbers after it.
                 let now = SystemClock.monotonicNanoseconds()
                 if stalledSince == 0 { stalledSince = now }
-                if now - stalledSince > 2_000_000_000 { return taken - drained }
+                if now - stalledSince > 2_000_000_000 {
+                    try writer.append(sequence: next, process: .max, thread: .max, kind: .lost,
+                                      resource: 0, result: -1, errno: EOWNERDEAD, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+                    drained = next
+                    lost += 1
+                    continue
+                }
             }
             // Spin briefly, then sleep 50 µs, doubling up to 1.6 ms: a quiet program costs the
             // recorder about a thousand wake-ups a second, a busy one none. A thread that waits

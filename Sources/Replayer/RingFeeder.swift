@@ -103,6 +103,10 @@ final class RingFeeder: @unchecked Sendable {
         while !stopping {
             switch try reader.nextAvailable() {
             case .message(let message):
+                if message.kind == .lost {  // the program cannot be replayed past it
+                    throw LogError(.gap, "the recording lost sequence \(message.sequence): a process died between taking it and publishing its message",
+                                   at: LogLocation(sequence: message.sequence))
+                }
                 guard feed(message) else { return nil }
                 sampleLag()
             case .waiting:

@@ -91,6 +91,35 @@ import Testing
         #expect(replayed.stdout == expected)
     }
 
+    /// A process killed between taking a number and publishing its message leaves a `lost`
+    /// message in its place: the messages after it are kept, verify reports a gap (5) at it, and
+    /// a replay stops there as a damaged log (121), never as a clean end.
+    @Test func aNumberLostWithItsProcessIsLoggedAsLost() throws {
+        let program = try Recording.fixture("lost_fork")
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log"), out = dir.appending("out"), err = dir.appending("err")
+        let script = """
+            '\(Recording.replrec)' --log-dir '\(log)' -- '\(program)' > '\(out)' 2> '\(err)' &
+            recorder=$!
+            for i in $(seq 100); do grep -q "in fork" '\(out)' 2>/dev/null && break; sleep 0.05; done
+            kill -9 $(cut -d' ' -f1 '\(out)')
+            wait $recorder
+            echo "recorder $?"
+            """
+        let recorded = try Recording.run("/bin/bash", ["-c", script])
+        #expect(recorded.stdout == "recorder 137\n", "\(recorded.stdout) \(recorded.stderr)")
+        #expect(try String(contentsOfFile: err, encoding: .utf8).contains("1 sequence number(s) were taken by a process that died"))
+        let contents = try LogContents(log)
+        let lost = try #require(contents.messages.first { $0.kind == .lost })
+        #expect(contents.messages.contains { $0.sequence > lost.sequence }, "the messages after the hole are kept")
+        let verified = try Recording.run(Recording.logtool, ["verify", log])
+        #expect(verified.status == 5, "\(verified.stderr)")
+        #expect(verified.stderr.contains("sequence \(lost.sequence) was taken by a process that died"), "\(verified.stderr)")
+        let replayed = try Recording.run(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 121, "\(replayed.stderr)")
+        #expect(replayed.stderr.contains("the recording lost sequence \(lost.sequence)"), "\(replayed.stderr)")
+    }
+
     @Test func theUsersPreloadIsKept() throws {
         let dir = TemporaryDirectory()
         let libm = "/lib/x86_64-linux-gnu/libm.so.6"

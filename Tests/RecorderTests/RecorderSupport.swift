@@ -11,6 +11,7 @@ enum Recording {
 
     static let replrec = products + "/replrec"
     static let replplay = products + "/replplay"
+    static let logtool = products + "/logtool"
 
     /// libreplintercept.so next to replrec, built once per test run.
     static let layer: String = {

@@ -95,7 +95,9 @@
     X(90, EXIT, "exit")                                                                        \
     X(91, SIGNAL, "signal")                                                                    \
     X(92, KILL, "kill")                                                                        \
-    X(93, THREAD_KILL, "thread_kill")
+    X(93, THREAD_KILL, "thread_kill")                                                          \
+    /* Written by the recorder (112-127) */                                                    \
+    X(112, LOST, "lost")
 
 #define REPL_KIND_ENUMERATOR(number, name, printed) REPL_##name = number,
 enum repl_kind { REPL_KINDS(REPL_KIND_ENUMERATOR) };
