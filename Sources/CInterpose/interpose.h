@@ -204,6 +204,8 @@ REPL_HIDDEN void repl_note_output(void);
  * program with a divergence report when the message at the turn is another call. NULL once
  * promoted (live): the caller then performs the call for real. */
 REPL_HIDDEN repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource);
+/* Stops the program with a divergence report at this turn: the call cannot be replayed. */
+REPL_HIDDEN void repl_diverge(repl_slot *slot, uint16_t kind, uint64_t resource) __attribute__((noreturn));
 /* Completes the turn and wakes the owner of the next message. */
 REPL_HIDDEN void repl_turn_done(repl_slot *slot);
 /* Completes the turn; returns the recorded result, with the recorded errno set. */

@@ -15,6 +15,7 @@
 #include "interpose.h"
 
 #include <alloca.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -138,11 +139,66 @@ REPL_EXPORT pid_t vfork(void) { return fork(); }
 
 /* ---- exec ------------------------------------------------------------------------------ */
 
+/* An exec message's resource: 0, or this when the new image is statically linked. */
+#define EXEC_OF_STATIC_PROGRAM 2
+
+/* Whether `path` is an ELF executable without a program interpreter: no loader runs in it, so
+ * neither does the layer. Scripts and anything unreadable are left to the kernel (false). */
+static bool is_static_program(const char *path) {
+    long fd = repl_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) return false;
+    unsigned char header[64];
+    bool is_static = false;
+    if (repl_syscall(SYS_pread64, fd, header, sizeof header, 0) == (long)sizeof header &&
+        memcmp(header, "\177ELF\2\1", 6) == 0) {
+        uint64_t table;
+        uint16_t entry_size, count;
+        memcpy(&table, header + 32, sizeof table);
+        memcpy(&entry_size, header + 54, sizeof entry_size);
+        memcpy(&count, header + 56, sizeof count);
+        is_static = entry_size >= 4 && count > 0 && count <= 128;
+        for (uint16_t i = 0; is_static && i < count; i++) {
+            uint32_t type = 0;
+            if (repl_syscall(SYS_pread64, fd, &type, sizeof type, table + (uint64_t)i * entry_size) != (long)sizeof type)
+                is_static = false;
+            else if (type == 3) /* PT_INTERP */
+                is_static = false;
+        }
+    }
+    repl_syscall(SYS_close, fd);
+    return is_static;
+}
+
+/* Where execvp would find `file` in PATH (its own copy when it holds a slash), in `out`. */
+static const char *search_path(const char *file, char *out, size_t size) {
+    if (!file || strchr(file, '/')) return file;
+    const char *path = getenv("PATH");
+    for (const char *start = path ? path : "/bin:/usr/bin"; *start;) {
+        const char *end = strchr(start, ':');
+        size_t length = end ? (size_t)(end - start) : strlen(start);
+        if (snprintf(out, size, "%.*s%s%s", (int)length, start, length ? "/" : "", file) < (int)size &&
+            repl_syscall(SYS_access, out, X_OK) == 0)
+            return out;
+        start = end ? end + 1 : start + length;
+    }
+    return file;
+}
+
 static void record_exec(const char *path) {
+    char found[4096];
+    const char *program = search_path(path, found, sizeof found);
+    uint64_t resource = 0;
+    if (program && is_static_program(program)) {
+        resource = EXEC_OF_STATIC_PROGRAM;
+        char line[4200];
+        if (snprintf(line, sizeof line, "replrec: warning: %s is statically linked: the interception layer cannot "
+                     "follow it, what it does is not recorded, and a replay stops here\n", program) > 0)
+            repl_say(line);
+    }
     REPL_GUARD();
     uint64_t sequence = repl_take();
     struct repl_piece piece = {path, path ? strlen(path) : 0};
-    repl_publish(sequence, REPL_EXEC, 0, 0, 0, &piece, 1);
+    repl_publish(sequence, REPL_EXEC, resource, 0, 0, &piece, 1);
 }
 
 static void record_exec_failure(int error) {
@@ -159,7 +215,13 @@ static void record_exec_failure(int error) {
 static void number_exec(const char *path) {
     if (repl_replaying()) {
         REPL_GUARD();
-        repl_slot *slot = repl_turn(REPL_EXEC, 0, true);
+        repl_slot *slot = repl_turn(REPL_EXEC, 0, false);
+        if (slot && slot->call.resource == EXEC_OF_STATIC_PROGRAM) {
+            /* What it did on the primary is not in the log; run for real, it would act outside. */
+            repl_say("replplay: the recording ran a statically linked program here, which it could not follow; "
+                     "the replay stops before it\n");
+            repl_diverge(slot, REPL_EXEC, EXEC_OF_STATIC_PROGRAM);
+        }
         if (slot) repl_turn_done(slot);
         return;
     }

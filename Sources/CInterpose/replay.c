@@ -31,11 +31,11 @@ static void futex_wait(_Atomic uint32_t *word, uint32_t value) {
     repl_syscall(SYS_futex, word, FUTEX_WAIT, value, &timeout, NULL, 0);
 }
 
-static void stop_here(void) {
+static __attribute__((noreturn)) void stop_here(void) {
     for (;;) repl_syscall(SYS_pause);  /* the replayer reports and ends the program */
 }
 
-static void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t resource) {
+static __attribute__((noreturn)) void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t resource) {
     repl_shared *r = repl_region;
     uint32_t expected = 0;
     if (atomic_compare_exchange_strong_explicit(&r->diverged, &expected, 2, memory_order_acq_rel, memory_order_acquire)) {
@@ -50,6 +50,10 @@ static void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t 
         atomic_store_explicit(&r->diverged, 1, memory_order_release);
     }
     stop_here();
+}
+
+void repl_diverge(repl_slot *slot, uint16_t kind, uint64_t resource) {
+    diverge(slot, repl_turn_sequence(slot), kind, resource);
 }
 
 /* --stop-at: this thread is about to execute the chosen sequence number. It says who it is and

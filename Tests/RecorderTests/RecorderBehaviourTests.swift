@@ -120,6 +120,23 @@ import Testing
         #expect(replayed.stderr.contains("the recording lost sequence \(lost.sequence)"), "\(replayed.stderr)")
     }
 
+    /// A statically linked program exec'd by a recorded one is out of the layer's reach: the
+    /// recording says so, and a replay stops before it rather than run it for real.
+    @Test func aStaticallyLinkedChildIsReportedAndNeverReplayed() throws {
+        let launcher = try Recording.fixture("exec_argument")
+        let marker = try Recording.fixture("append_marker", flags: ["-static"])
+        let dir = TemporaryDirectory()
+        let ran = dir.appending("ran")
+        let (recorded, log) = try Recording.record([launcher, marker, ran], in: dir)
+        #expect(recorded.status == 3, "\(recorded.stderr)")
+        #expect(recorded.stderr.contains("\(marker) is statically linked"), "\(recorded.stderr)")
+        #expect(try String(contentsOfFile: ran, encoding: .utf8) == "ran\n")
+        let replayed = try runProgram(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 120, "\(replayed.stderr)")
+        #expect(replayed.stderr.contains("statically linked program"), "\(replayed.stderr)")
+        #expect(try String(contentsOfFile: ran, encoding: .utf8) == "ran\n", "the replay ran the static program")
+    }
+
     @Test func theUsersPreloadIsKept() throws {
         let dir = TemporaryDirectory()
         let libm = "/lib/x86_64-linux-gnu/libm.so.6"
