@@ -184,17 +184,29 @@ static const char *search_path(const char *file, char *out, size_t size) {
     return file;
 }
 
-static void record_exec(const char *path) {
+/* Record: whether the program an exec or spawn starts (`file` searched in PATH when `search`)
+ * is statically linked, said on standard error when it is. */
+static bool starts_static_program(const char *file, bool search) {
     char found[4096];
-    const char *program = search_path(path, found, sizeof found);
-    uint64_t resource = 0;
-    if (program && is_static_program(program)) {
-        resource = EXEC_OF_STATIC_PROGRAM;
-        char line[4200];
-        if (snprintf(line, sizeof line, "replrec: warning: %s is statically linked: the interception layer cannot "
-                     "follow it, what it does is not recorded, and a replay stops here\n", program) > 0)
-            repl_say(line);
-    }
+    const char *program = search ? search_path(file, found, sizeof found) : file;
+    if (!program || !is_static_program(program)) return false;
+    char line[4200];
+    if (snprintf(line, sizeof line, "replrec: warning: %s is statically linked: the interception layer cannot "
+                 "follow it, what it does is not recorded, and a replay stops here\n", program) > 0)
+        repl_say(line);
+    return true;
+}
+
+/* Replay: the recording started a program the layer could not follow; run for real, it would
+ * act outside the recording. */
+static void stop_before_static_program(repl_slot *slot) {
+    repl_say("replplay: the recording ran a statically linked program here, which it could not follow; "
+             "the replay stops before it\n");
+    repl_diverge(slot, slot->call.kind, slot->call.resource);
+}
+
+static void record_exec(const char *path, bool search) {
+    uint64_t resource = starts_static_program(path, search) ? EXEC_OF_STATIC_PROGRAM : 0;
     REPL_GUARD();
     uint64_t sequence = repl_take();
     struct repl_piece piece = {path, path ? strlen(path) : 0};
@@ -211,21 +223,17 @@ static void record_exec_failure(int error) {
     errno = error;
 }
 
-/* Takes the exec's turn at replay, records it otherwise. */
-static void number_exec(const char *path) {
+/* Takes the exec's turn at replay, records it otherwise (`search`: the program is looked up in
+ * PATH, as execvp does). */
+static void number_exec(const char *path, bool search) {
     if (repl_replaying()) {
         REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_EXEC, 0, false);
-        if (slot && slot->call.resource == EXEC_OF_STATIC_PROGRAM) {
-            /* What it did on the primary is not in the log; run for real, it would act outside. */
-            repl_say("replplay: the recording ran a statically linked program here, which it could not follow; "
-                     "the replay stops before it\n");
-            repl_diverge(slot, REPL_EXEC, EXEC_OF_STATIC_PROGRAM);
-        }
+        if (slot && slot->call.resource == EXEC_OF_STATIC_PROGRAM) stop_before_static_program(slot);
         if (slot) repl_turn_done(slot);
         return;
     }
-    record_exec(path);
+    record_exec(path, search);
 }
 
 /* Whether an exec is numbered and given the layer's environment. */
@@ -236,12 +244,12 @@ static bool exec_seen(void) {
 /* An exec the layer sees: numbered before the image is replaced (it does not return on
  * success), run with the layer's environment, and its failure numbered too. `run` is the real
  * call with `environment_` as its environment. */
-#define EXEC_SEEN(name, logged_path, envp, run)                                              \
+#define EXEC_SEEN(name, logged_path, searched, envp, run)                                    \
     ENSURE(name);                                                                            \
     if (exec_seen()) {                                                                       \
         char **layer_environment_ = repl_exec_environment(envp, repl_process);               \
         char *const *environment_ = layer_environment_ ? layer_environment_ : (envp);        \
-        number_exec(logged_path);                                                            \
+        number_exec(logged_path, searched);                                                  \
         (void)(run);                                                                         \
         int error_ = errno;                                                                  \
         repl_free_environment(layer_environment_);                                           \
@@ -250,17 +258,17 @@ static bool exec_seen(void) {
     }
 
 REPL_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
-    EXEC_SEEN(execve, path, envp, repl_real.execve(path, argv, environment_));
+    EXEC_SEEN(execve, path, false, envp, repl_real.execve(path, argv, environment_));
     return repl_real.execve(path, argv, envp);
 }
 
 REPL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) {
-    EXEC_SEEN(execveat, path, envp, repl_real.execveat(dirfd, path, argv, environment_, flags));
+    EXEC_SEEN(execveat, path, false, envp, repl_real.execveat(dirfd, path, argv, environment_, flags));
     return repl_real.execveat(dirfd, path, argv, envp, flags);
 }
 
 REPL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
-    EXEC_SEEN(fexecve, "", envp, repl_real.fexecve(fd, argv, environment_));
+    EXEC_SEEN(fexecve, "", false, envp, repl_real.fexecve(fd, argv, environment_));
     return repl_real.fexecve(fd, argv, envp);
 }
 
@@ -268,7 +276,7 @@ REPL_EXPORT int execv(const char *path, char *const argv[]) { return execve(path
 
 /* execvp and execvpe search PATH inside libc, which calls its own execve: wrap them whole. */
 REPL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
-    EXEC_SEEN(execvpe, file, envp, repl_real.execvpe(file, argv, environment_));
+    EXEC_SEEN(execvpe, file, true, envp, repl_real.execvpe(file, argv, environment_));
     return repl_real.execvpe(file, argv, envp);
 }
 
@@ -307,13 +315,19 @@ REPL_EXPORT int execle(const char *path, const char *arg, ...) {
 
 /* ---- posix_spawn and system: children made inside libc, without the exported fork --------- */
 
+/* A fork message's resource for a spawn, and for a spawn of a statically linked program. */
+#define SPAWN 1
+#define SPAWN_OF_STATIC_PROGRAM 3
+
 static int spawn(bool search, pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
                  const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
     int (*real)(pid_t *, const char *, const void *, const void *, char *const[], char *const[]) =
         search ? repl_real.posix_spawnp : repl_real.posix_spawn;
     if (repl_replaying()) {
         REPL_GUARD();
-        repl_slot *slot = repl_turn(REPL_FORK, 1, true);
+        repl_slot *slot = repl_turn(REPL_FORK, SPAWN, false);
+        if (slot && slot->call.resource == SPAWN_OF_STATIC_PROGRAM) stop_before_static_program(slot);
+        if (slot && slot->call.resource != SPAWN) repl_diverge(slot, REPL_FORK, SPAWN);
         if (slot) {
             uint64_t sequence = repl_turn_sequence(slot);
             pid_t recorded = (pid_t)slot->call.result;
@@ -332,12 +346,13 @@ static int spawn(bool search, pid_t *pid, const char *path, const posix_spawn_fi
     }
     if (!repl_active()) return real(pid, path, actions, attributes, argv, envp);
     pid_t child = 0;
+    uint64_t resource = starts_static_program(path, search) ? SPAWN_OF_STATIC_PROGRAM : SPAWN;
     REPL_GUARD();
     uint64_t sequence = repl_take();  /* release-like; the child's logical id */
     char **environment = repl_exec_environment(envp ? envp : environ, (uint32_t)sequence);
     int result = real(&child, path, actions, attributes, argv, environment ? environment : envp);
     repl_free_environment(environment);
-    repl_publish(sequence, REPL_FORK, 1, result == 0 ? child : -1, result, NULL, 0);
+    repl_publish(sequence, REPL_FORK, resource, result == 0 ? child : -1, result, NULL, 0);
     if (pid && result == 0) *pid = child;
     return result;
 }

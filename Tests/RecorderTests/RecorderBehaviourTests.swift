@@ -122,12 +122,13 @@ import Testing
 
     /// A statically linked program exec'd by a recorded one is out of the layer's reach: the
     /// recording says so, and a replay stops before it rather than run it for real.
-    @Test func aStaticallyLinkedChildIsReportedAndNeverReplayed() throws {
+    @Test(arguments: [false, true])
+    func aStaticallyLinkedChildIsReportedAndNeverReplayed(spawned: Bool) throws {
         let launcher = try Recording.fixture("exec_argument")
         let marker = try Recording.fixture("append_marker", flags: ["-static"])
         let dir = TemporaryDirectory()
         let ran = dir.appending("ran")
-        let (recorded, log) = try Recording.record([launcher, marker, ran], in: dir)
+        let (recorded, log) = try Recording.record([launcher] + (spawned ? ["--spawn"] : []) + [marker, ran], in: dir)
         #expect(recorded.status == 3, "\(recorded.stderr)")
         #expect(recorded.stderr.contains("\(marker) is statically linked"), "\(recorded.stderr)")
         #expect(try String(contentsOfFile: ran, encoding: .utf8) == "ran\n")
