@@ -40,7 +40,7 @@ static void sleep_until_committed(repl_shared *r, uint64_t upto) {
         if (committed_through(r, upto)) break;
         struct timespec timeout = {0, 2 * 1000 * 1000};
         repl_syscall(SYS_futex, &r->commit_word, FUTEX_WAIT, word, &timeout, NULL, 0);
-        if ((round & 63) == 63) repl_check_recorder();
+        if ((round & 63) == 63) repl_check_tool();
     }
     atomic_fetch_sub_explicit(&r->commit_waiters, 1, memory_order_acq_rel);
 }

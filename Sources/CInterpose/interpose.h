@@ -131,15 +131,17 @@ static inline uint16_t repl_guard_enter(void) {
  * the layer (it had arrived inside) rather than where the kernel delivered it. */
 #define REPL_SIGNAL_AT_LEAVING (1ull << 32)
 
-/* Replay: runs the signal deliveries that are this thread's turns now, if any (only those
- * delivered as the thread left the layer, when `leaving`). */
-REPL_HIDDEN void repl_take_signal_turns(bool leaving);
+/* Replay: runs the signal deliveries that are this thread's turns now, if any: only those
+ * delivered as the thread left the layer, when `leaving`; only those `mask` lets through, when
+ * given (the thread has just changed its mask: on the primary they came as it let them). A
+ * thread blocked in a real wait (a join) calls it too, in slices. */
+REPL_HIDDEN void repl_take_signal_turns(bool leaving, const sigset_t *mask);
 
 static inline void repl_guard_leave(const uint16_t *outer_depth) {
     repl_self.depth = *outer_depth;
     if (*outer_depth != 0) return;
     if (REPL_UNLIKELY(repl_pending_signals > 0)) repl_deliver_pending_signals();
-    else if (repl_replay_mode) repl_take_signal_turns(true);
+    else if (repl_replay_mode) repl_take_signal_turns(true, NULL);
 }
 
 /* Inside the layer until the end of the enclosing block: on leaving it, the depth is what it was
@@ -181,10 +183,12 @@ REPL_HIDDEN void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resourc
 /* Arranges for exiting threads to give their payload areas back (attach). */
 REPL_HIDDEN void repl_prepare_areas(void);
 
-/* Fail-stop: the recorder is gone; an unrecorded primary would silently break its backups. */
+/* Fail-stop: the tool is gone. Record: an unrecorded primary would silently break its backups.
+ * Replay: an unreplayed process would act outside the recording. */
 REPL_HIDDEN void repl_fail_stop(const char *why) __attribute__((noreturn));
-/* Stops the program when the recorder is gone (checked on slow paths). */
-REPL_HIDDEN void repl_check_recorder(void);
+/* Stops the process when the tool that owns the region (replrec, replplay) is gone; checked on
+ * slow paths. */
+REPL_HIDDEN void repl_check_tool(void);
 /* Writes a diagnostic line to standard error. */
 REPL_HIDDEN void repl_say(const char *text);
 
@@ -242,9 +246,6 @@ static inline uint64_t repl_turn_sequence(repl_slot *slot) {
 
 /* Completes a turn whose message is a signal delivery and runs the program's handler. */
 REPL_HIDDEN void repl_replay_signal(repl_slot *slot);
-/* Replay, after the thread changed its signal mask to `mask`: runs the deliveries that are its
- * turns now and that `mask` lets through (on the primary they came as the mask let them). */
-REPL_HIDDEN void repl_take_unblocked_signal_turns(const sigset_t *mask);
 
 /* ---- descriptors (descriptors.c) --------------------------------------------------------------- */
 

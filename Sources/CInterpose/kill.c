@@ -43,8 +43,8 @@ static void send_to_replayed(pid_t pid, int sig) {
 }
 
 /* A signal sent at its turn: recorded (number first), or replayed with `replay_send` made once
- * the turn is complete (as a release-like call's effect is) and the recorded result returned. pthread functions return an error number, the
- * others -1 and errno (`returns_error`). */
+ * the turn is complete (as a release-like call's effect is) and the recorded result returned.
+ * pthread functions return an error number, the others -1 and errno (`returns_error`). */
 #define SEND(kind, resource, returns_error, reaches_self, real_send, replay_send)             \
     if (repl_replaying()) {                                                                  \
         REPL_GUARD();                                                                        \

@@ -21,15 +21,17 @@ void repl_say(const char *text) {
 }
 
 void repl_fail_stop(const char *why) {
-    repl_say("replrec: ");
+    repl_say(repl_replay_mode ? "replplay: " : "replrec: ");
     repl_say(why);
-    repl_say("; stopping the program (fail-stop: an unrecorded primary would break its backups)\n");
+    repl_say(repl_replay_mode ? "; stopping the replayed process (unreplayed, it would act outside the recording)\n"
+                              : "; stopping the program (fail-stop: an unrecorded primary would break its backups)\n");
     repl_syscall(SYS_kill, repl_syscall(SYS_getpid), SIGKILL);
     for (;;) repl_syscall(SYS_pause);
 }
 
-void repl_check_recorder(void) {
-    if (repl_syscall(SYS_kill, repl_region->recorder_pid, 0) == -ESRCH) repl_fail_stop("the recorder is gone");
+void repl_check_tool(void) {
+    if (repl_syscall(SYS_kill, repl_region->recorder_pid, 0) == -ESRCH)
+        repl_fail_stop(repl_replay_mode ? "the replayer is gone" : "the recorder is gone");
 }
 
 /* Waiting is the slow path (the ring or a payload area is full): spin, yield, then sleep. */
@@ -42,7 +44,7 @@ static void backoff(unsigned *round) {
     } else {
         struct timespec pause_time = {0, 50 * 1000};
         repl_syscall(SYS_nanosleep, &pause_time, NULL);
-        if ((r & 1023) == 0) repl_check_recorder();
+        if ((r & 1023) == 0) repl_check_tool();
     }
 }
 
@@ -53,7 +55,7 @@ static uint64_t take_number(void) {
      * agrees with happens-before, so a call that observes another's effect (through a lock, a
      * semaphore, a pipe) gets the larger number (R1). */
     uint64_t sequence = atomic_fetch_add_explicit(&repl_region->next_sequence, 1, memory_order_relaxed) + 1;
-    if (REPL_UNLIKELY((sequence & 4095) == 0)) repl_check_recorder();
+    if (REPL_UNLIKELY((sequence & 4095) == 0)) repl_check_tool();
     return sequence;
 }
 

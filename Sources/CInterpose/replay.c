@@ -153,14 +153,6 @@ static void go_live(void) {
     }
 }
 
-/* A replayed process whose replayer is gone would run on unreplayed: it stops (T2). */
-static void check_replayer(repl_shared *r) {
-    if (repl_syscall(SYS_kill, r->recorder_pid, 0) != -ESRCH) return;
-    repl_say("replplay: the replayer is gone; stopping the replayed process\n");
-    repl_syscall(SYS_kill, repl_syscall(SYS_getpid), SIGKILL);
-    stop_here();
-}
-
 /* Sleeps until woken for a turn, unless the turn came meanwhile; checks about every second
  * that the replayer is still there. */
 static void sleep_for_turn(repl_shared *r, repl_waiter *waiter, uint32_t word) {
@@ -169,7 +161,7 @@ static void sleep_for_turn(repl_shared *r, repl_waiter *waiter, uint32_t word) {
     atomic_thread_fence(memory_order_seq_cst);  /* pairs with repl_wake_owner */
     if (!my_turn(r)) futex_wait(&waiter->word, word);
     __atomic_store_n(&waiter->sleeping, 0, __ATOMIC_RELEASE);
-    if ((++sleeps & 63) == 0) check_replayer(r);
+    if ((++sleeps & 63) == 0) repl_check_tool();  /* unreplayed, it would act outside (T2) */
 }
 
 repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
@@ -220,21 +212,14 @@ void repl_turn_done(repl_slot *slot) {
     wake_next_owner(r, sequence);
 }
 
-/* Also for a thread blocked in a real wait (a join), which waits in slices to take them. */
-void repl_take_signal_turns(bool leaving) {
+void repl_take_signal_turns(bool leaving, const sigset_t *mask) {
     repl_shared *r = repl_region;
     if (!r || atomic_load_explicit(&r->promoted, memory_order_acquire)) return;
-    for (repl_slot *slot; (slot = my_turn(r)) && slot->call.kind == REPL_SIGNAL &&
-                          (!leaving || (slot->call.resource & REPL_SIGNAL_AT_LEAVING));)
+    for (repl_slot *slot; (slot = my_turn(r)) && slot->call.kind == REPL_SIGNAL;) {
+        if (leaving && !(slot->call.resource & REPL_SIGNAL_AT_LEAVING)) return;
+        if (mask && sigismember(mask, (int)(uint32_t)slot->call.resource)) return;
         repl_replay_signal(slot);
-}
-
-void repl_take_unblocked_signal_turns(const sigset_t *mask) {
-    repl_shared *r = repl_region;
-    if (!r || atomic_load_explicit(&r->promoted, memory_order_acquire)) return;
-    for (repl_slot *slot; (slot = my_turn(r)) && slot->call.kind == REPL_SIGNAL &&
-                          !sigismember(mask, (int)(uint32_t)slot->call.resource);)
-        repl_replay_signal(slot);
+    }
 }
 
 int64_t repl_turn_complete(repl_slot *slot) {

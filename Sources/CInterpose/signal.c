@@ -146,7 +146,7 @@ REPL_EXPORT int sigaction(int sig, const struct sigaction *restrict action, stru
 static int after_mask_change(int result) {
     if (result == 0 && repl_replaying()) {
         sigset_t now;
-        if (repl_real.pthread_sigmask(SIG_SETMASK, NULL, &now) == 0) repl_take_unblocked_signal_turns(&now);
+        if (repl_real.pthread_sigmask(SIG_SETMASK, NULL, &now) == 0) repl_take_signal_turns(false, &now);
     }
     return result;
 }

@@ -82,7 +82,6 @@ final class RingDrainer: @unchecked Sendable {
                 if drained & 1023 == 0 { repl_set_drained(shared, drained) }
                 if outputCommit && drained & 63 == 0 { try commit(upTo: drained, committed: &committed) }
                 idleRounds = 0
-                if lost == 0 { stalledSince = 0 }  // once every process is gone, a hole is lost at once
                 continue
             }
             // Nothing to copy: free the slots, let followers see what we have, then wait.
@@ -94,7 +93,8 @@ final class RingDrainer: @unchecked Sendable {
                 if taken == drained { return lost == 0 ? nil : lost }
                 // Every process has exited, yet a number stays unpublished: its process died
                 // between taking and publishing it. Nothing can fill the hole: the log says so
-                // with a `lost` message in its place, and goes on with the numbers after it.
+                // with a `lost` message in its place, and goes on with the numbers after it. The
+                // wait starts once, at the first hole: any later one is as final.
                 let now = SystemClock.monotonicNanoseconds()
                 if stalledSince == 0 { stalledSince = now }
                 if now - stalledSince > 2_000_000_000 {
