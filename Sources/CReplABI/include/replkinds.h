@@ -97,7 +97,10 @@
     X(92, KILL, "kill")                                                                        \
     X(93, THREAD_KILL, "thread_kill")                                                          \
     /* Written by the recorder (112-127) */                                                    \
-    X(112, LOST, "lost")
+    X(112, LOST, "lost")                                                                       \
+    /* Input, output and descriptors, continued (128-159) */                                   \
+    /* Processes, threads and signals, continued (160-191) */                                  \
+    /* File locks (192-199) */
 
 #define REPL_KIND_ENUMERATOR(number, name, printed) REPL_##name = number,
 enum repl_kind { REPL_KINDS(REPL_KIND_ENUMERATOR) };
@@ -114,7 +117,7 @@ static inline const char *repl_kind_name(uint16_t kind) {
 }
 
 /* Every number in the list is below this: tables indexed by kind can be this long. */
-enum { REPL_KIND_LIMIT = 128 };
+enum { REPL_KIND_LIMIT = 256 };
 #define REPL_KIND_BELOW_LIMIT(number, name, printed) _Static_assert(number > 0 && number < REPL_KIND_LIMIT, #name);
 REPL_KINDS(REPL_KIND_BELOW_LIMIT)
 #undef REPL_KIND_BELOW_LIMIT
