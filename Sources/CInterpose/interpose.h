@@ -98,6 +98,7 @@ struct repl_thread_state {
                       * created (REPL_UNKNOWN_THREAD until then) */
     uint16_t area;   /* payload area, REPL_NO_AREA until the first large payload */
     uint16_t depth;  /* > 0 while inside the layer (REPL_GUARD) */
+    uint16_t mask_changes;  /* the program's signal-mask changes since this thread's last message */
 };
 REPL_HIDDEN extern REPL_TLS struct repl_thread_state repl_self;
 
@@ -127,21 +128,29 @@ static inline uint16_t repl_guard_enter(void) {
     return repl_self.depth++;
 }
 
-/* A `signal` message's resource: the signal, and whether it was delivered as the thread left
- * the layer (it had arrived inside) rather than where the kernel delivered it. */
+/* A `signal` message's resource: the signal (bits 0-31); whether it was delivered as the thread
+ * left the layer (it had arrived inside) rather than where the kernel delivered it (bit 32); and
+ * how many mask changes of the program's (sigprocmask, pthread_sigmask, sigsuspend) the thread
+ * had made since its previous message (bits 40-55). A replay runs it as the last of those ends:
+ * inside it or after it, before the next, is where the kernel delivered it, and bash unblocks
+ * SIGCHLD many times between two intercepted calls. */
 #define REPL_SIGNAL_AT_LEAVING (1ull << 32)
+#define REPL_SIGNAL_MASK_CHANGE_SHIFT 40
+#define REPL_SIGNAL_MASK_CHANGE(resource) ((uint16_t)((resource) >> REPL_SIGNAL_MASK_CHANGE_SHIFT))
 
 /* Replay: runs the signal deliveries that are this thread's turns now, if any: only those
- * delivered as the thread left the layer, when `leaving`; only those `mask` lets through, when
- * given (the thread has just changed its mask: on the primary they came as it let them). A
- * thread blocked in a real wait (a join) calls it too, in slices. */
-REPL_HIDDEN void repl_take_signal_turns(bool leaving, const sigset_t *mask);
+ * delivered as the thread left the layer, when `leaving`; when `mask` is given (the thread has
+ * just changed its mask), only those it lets through that came after this many mask changes on
+ * the primary (or before any). With `wait`, it first waits for the thread's turn, which tells whether a
+ * delivery is next (a thread that has just unblocked a handled signal: the turns before may
+ * not have completed yet). A thread blocked in a real wait (a join) calls it too, in slices. */
+REPL_HIDDEN void repl_take_signal_turns(bool leaving, const sigset_t *mask, bool wait);
 
 static inline void repl_guard_leave(const uint16_t *outer_depth) {
     repl_self.depth = *outer_depth;
     if (*outer_depth != 0) return;
     if (REPL_UNLIKELY(repl_pending_signals > 0)) repl_deliver_pending_signals();
-    else if (repl_replay_mode) repl_take_signal_turns(true, NULL);
+    else if (repl_replay_mode) repl_take_signal_turns(true, NULL, false);
 }
 
 /* Inside the layer until the end of the enclosing block: on leaving it, the depth is what it was
@@ -232,6 +241,21 @@ REPL_HIDDEN bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool chec
         if (repl_replay_outcome(kind, resource, true, &piece_, piece_.length ? 1 : 0, &recorded_)) \
             return (type)recorded_;                                                          \
     }
+
+/* The same, running `then` (which may use `buffer`) before the recorded result is returned. */
+#define REPLAY_RECORDED_THEN(kind, resource, buffer, size, type, then)                       \
+    if (repl_replaying()) {                                                                  \
+        struct repl_piece piece_ = {(buffer), (size)};                                       \
+        int64_t recorded_;                                                                   \
+        if (repl_replay_outcome(kind, resource, true, &piece_, piece_.length ? 1 : 0, &recorded_)) { \
+            then;                                                                            \
+            return (type)recorded_;                                                          \
+        }                                                                                    \
+    }
+
+/* Replay: waits for this thread's next turn, which must be a signal delivery (the thread waits
+ * for one: sigsuspend), and runs it; false once live. */
+REPL_HIDDEN bool repl_await_signal_turn(void);
 
 /* The recorded errno of a turn's call, set for the program, with the recorded result. */
 static inline int64_t repl_turn_result(repl_slot *slot) {

@@ -152,6 +152,7 @@ void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t r
     while (sequence - atomic_load_explicit(&r->drained, memory_order_acquire) > REPL_RING_SLOTS)
         backoff(&round);  /* the ring is full: the recorder frees the slot */
 
+    repl_self.mask_changes = 0;  /* signal.c counts them from each message of the thread */
     repl_call call = {.process = repl_process, .thread = repl_self.thread, .resource = resource,
                       .result = result, .error = error, .kind = kind, .area = REPL_NO_AREA};
     for (int i = 0; i < count; i++) call.payload_length += pieces[i].length;

@@ -164,9 +164,8 @@ static void sleep_for_turn(repl_shared *r, repl_waiter *waiter, uint32_t word) {
     if ((++sleeps & 63) == 0) repl_check_tool();  /* unreplayed, it would act outside (T2) */
 }
 
-repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
-    repl_shared *r = repl_region;
-    if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread(r);
+/* Waits until this thread holds the next turn; NULL once live. */
+static repl_slot *await_turn(repl_shared *r) {
     repl_waiter *waiter = waiter_of_this_thread();
     for (unsigned spins = 0;;) {
         uint32_t word = atomic_load_explicit(&waiter->word, memory_order_acquire);
@@ -176,23 +175,30 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
             return NULL;  /* live: the caller performs the call for real */
         }
         repl_slot *slot = my_turn(r);
-        if (slot && REPL_UNLIKELY(slot->call.kind == REPL_SIGNAL)) {  /* a delivery comes first */
-            repl_replay_signal(slot);
-            spins = 0;
-            continue;
-        }
-        if (slot) {
-            uint64_t sequence = repl_turn_sequence(slot);
-            if (slot->call.kind != kind || (check_resource && slot->call.resource != resource))
-                diverge(slot, sequence, kind, resource);
-            if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
-            return slot;
-        }
+        if (slot) return slot;
         if (spins++ < 4096) {  /* about 50 µs: a turn handed over between running threads needs no sleep */
             __builtin_ia32_pause();
             continue;
         }
         sleep_for_turn(r, waiter, word);
+    }
+}
+
+repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
+    repl_shared *r = repl_region;
+    if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread(r);
+    for (;;) {
+        repl_slot *slot = await_turn(r);
+        if (!slot) return NULL;
+        if (REPL_UNLIKELY(slot->call.kind == REPL_SIGNAL) && kind != REPL_SIGNAL) {  /* a delivery comes first */
+            repl_replay_signal(slot);
+            continue;
+        }
+        uint64_t sequence = repl_turn_sequence(slot);
+        if (slot->call.kind != kind || (check_resource && slot->call.resource != resource))
+            diverge(slot, sequence, kind, resource);
+        if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
+        return slot;
     }
 }
 
@@ -208,18 +214,31 @@ void repl_turn_done(repl_slot *slot) {
      * turn, whose payload follows it there. */
     if (slot->call.payload_length > REPL_INLINE_PAYLOAD && payload_taken_for != sequence)
         take_payload(NULL, (size_t)slot->call.payload_length);
+    repl_self.mask_changes = 0;  /* counted from each message of the thread, as at record */
     atomic_store_explicit(&r->next_sequence, sequence, memory_order_release);
     wake_next_owner(r, sequence);
 }
 
-void repl_take_signal_turns(bool leaving, const sigset_t *mask) {
+void repl_take_signal_turns(bool leaving, const sigset_t *mask, bool wait) {
     repl_shared *r = repl_region;
-    if (!r || atomic_load_explicit(&r->promoted, memory_order_acquire)) return;
-    for (repl_slot *slot; (slot = my_turn(r)) && slot->call.kind == REPL_SIGNAL;) {
+    if (!r || atomic_load_explicit(&r->promoted, memory_order_acquire) || repl_self.thread == REPL_UNKNOWN_THREAD) return;
+    for (repl_slot *slot; (slot = wait ? await_turn(r) : my_turn(r)) && slot->call.kind == REPL_SIGNAL;) {
         if (leaving && !(slot->call.resource & REPL_SIGNAL_AT_LEAVING)) return;
-        if (mask && sigismember(mask, (int)(uint32_t)slot->call.resource)) return;
+        if (mask) {
+            uint16_t change = REPL_SIGNAL_MASK_CHANGE(slot->call.resource);
+            if (sigismember(mask, (int)(uint32_t)slot->call.resource)) return;
+            if (change != 0 && change != repl_self.mask_changes) return;
+        }
         repl_replay_signal(slot);
     }
+}
+
+bool repl_await_signal_turn(void) {
+    REPL_GUARD();
+    repl_slot *slot = repl_turn(REPL_SIGNAL, 0, false);
+    if (!slot) return false;
+    repl_replay_signal(slot);
+    return true;
 }
 
 int64_t repl_turn_complete(repl_slot *slot) {

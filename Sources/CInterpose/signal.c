@@ -1,21 +1,24 @@
 /*
- * Signals: sigaction, signal, sigprocmask and pthread_sigmask. The layer installs its own handler in front of every handler
- * the program installs for an asynchronous signal; synchronous faults (SIGSEGV, SIGBUS, SIGFPE,
- * SIGILL, SIGTRAP, SIGSYS) are left alone, since they recur by themselves at replay.
+ * Signals: sigaction, signal, sigprocmask, pthread_sigmask, sigsuspend, pause and the sigwait
+ * family. The layer installs its own handler in front of every handler the program installs for
+ * an asynchronous signal; synchronous faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS)
+ * are left alone, since they recur by themselves at replay.
  *
- * Record: a delivery is a `signal` message (resource: the signal; payload: signo, code, sender
- * pid and uid), numbered when the program's handler runs, then the handler. A signal that
- * arrives while the thread is inside the layer waits until the thread leaves it (REPL_GUARD),
- * and its message says so (REPL_SIGNAL_AT_LEAVING): at replay it runs as the thread leaves the
- * call it arrived in, not at the thread's next call.
+ * Record: a delivery is a `signal` message (resource: the signal and where it came, see
+ * REPL_SIGNAL_AT_LEAVING; payload: signo, code, sender pid and uid), numbered when the
+ * program's handler runs, then the handler. A signal that arrives while the thread is inside the
+ * layer waits until the thread leaves it (REPL_GUARD), and its message says so: at replay it
+ * runs as the thread leaves the call it arrived in. Every other one carries the number of mask
+ * changes the thread made since its previous message: it came inside the last of them or after.
  *
  * Replay: real deliveries are ignored; a thread whose next message is a `signal` runs the
  * program's handler there, with the recorded sender: as it leaves the call the signal arrived in
- * (see above), when it unblocks the signal (sigprocmask, pthread_sigmask), or at its next
- * intercepted call. A signal that interrupted a blocking call at record (an epoll_wait that
- * returned EINTR) replays in the same place; one that arrived during pure computation runs at
- * the thread's next intercepted call, which may be later in that computation than on the
- * primary. Once live, handlers run as the kernel delivers.
+ * (see above), as it ends the mask change the signal came at (sigprocmask, pthread_sigmask), in
+ * the sigsuspend or pause it ended, or at its next intercepted call. A signal that interrupted a
+ * blocking call at record (an epoll_wait that returned EINTR) replays in the same place; one
+ * that arrived during pure computation runs at the thread's next intercepted call or mask
+ * change, which may be later in that computation than on the primary. sigwait, sigwaitinfo and
+ * sigtimedwait return the recorded signal. Once live, handlers run as the kernel delivers.
  */
 #include "interpose.h"
 
@@ -72,7 +75,8 @@ static void run_recorded(const struct signal_payload *delivery) {
 
 static void record_and_run(int sig, siginfo_t *info, void *context) {
     struct signal_payload delivery = {sig, info ? info->si_code : 0, info ? info->si_pid : 0, info ? (int32_t)info->si_uid : 0};
-    repl_record(REPL_SIGNAL, (uint64_t)sig, 0, 0, &delivery, sizeof delivery);
+    uint64_t resource = (uint64_t)sig | (uint64_t)repl_self.mask_changes << REPL_SIGNAL_MASK_CHANGE_SHIFT;
+    repl_record(REPL_SIGNAL, resource, 0, 0, &delivery, sizeof delivery);
     run_program_handler(sig, info, context);
 }
 
@@ -140,25 +144,93 @@ REPL_EXPORT int sigaction(int sig, const struct sigaction *restrict action, stru
     return 0;
 }
 
-/* Replay: a signal that waited, blocked, for the thread to unblock it is delivered here, as the
- * kernel delivered it on the primary; a thread's next call would be too late for a program (bash)
- * whose handler changes what that call is. */
-static int after_mask_change(int result) {
-    if (result == 0 && repl_replaying()) {
-        sigset_t now;
-        if (repl_real.pthread_sigmask(SIG_SETMASK, NULL, &now) == 0) repl_take_signal_turns(false, &now);
-    }
+/* Whether `mask` lets through a signal the program handles. */
+static bool lets_a_handled_signal_through(const sigset_t *mask) {
+    for (int sig = 1; sig < NSIG; sig++)
+        if (program_set[sig] && is_handler(&program_actions[sig]) && sigismember(mask, sig) == 0) return true;
+    return false;
+}
+
+/* A mask change of the program's (not one of the layer's own, nor one made inside the layer):
+ * counted, since a signal is recorded with the count of mask changes before it. */
+static bool count_mask_change(void) {
+    if (!repl_region || repl_self.depth > 0) return false;
+    if (repl_self.mask_changes < UINT16_MAX) repl_self.mask_changes++;
+    return true;
+}
+
+/* Replay: a signal the kernel delivered inside this mask change on the primary (it had waited,
+ * blocked, for the thread to let it through), or after it, before the thread's next call or mask
+ * change, is delivered here, as the change ends. A thread's next call would be too late for a
+ * program (bash) whose handler changes what that call is. */
+static int after_mask_change(bool counted, int result) {
+    if (!counted || result != 0 || !repl_replay_mode) return result;
+    int saved_errno = errno;
+    sigset_t now;
+    if (repl_real.pthread_sigmask(SIG_SETMASK, NULL, &now) == 0)
+        repl_take_signal_turns(false, &now, lets_a_handled_signal_through(&now));
+    errno = saved_errno;
     return result;
 }
 
 REPL_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
     ENSURE(sigprocmask);
-    return after_mask_change(repl_real.sigprocmask(how, set, old));
+    bool counted = count_mask_change();
+    return after_mask_change(counted, repl_real.sigprocmask(how, set, old));
 }
 
 REPL_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
     ENSURE(pthread_sigmask);
-    return after_mask_change(repl_real.pthread_sigmask(how, set, old));
+    bool counted = count_mask_change();
+    return after_mask_change(counted, repl_real.pthread_sigmask(how, set, old));
+}
+
+/* sigsuspend ends with a handled signal, so at replay the thread's next turn is that delivery:
+ * it runs there instead of the real wait, which no replayed signal would end. */
+REPL_EXPORT int sigsuspend(const sigset_t *mask) {
+    ENSURE(sigsuspend);
+    if (count_mask_change() && repl_replay_mode && repl_await_signal_turn()) {
+        repl_take_signal_turns(false, mask, false);  /* others the kernel delivered with it */
+        errno = EINTR;
+        return -1;
+    }
+    return repl_real.sigsuspend(mask);
+}
+
+REPL_EXPORT int pause(void) {
+    sigset_t now;
+    ENSURE(pthread_sigmask);
+    repl_real.pthread_sigmask(SIG_SETMASK, NULL, &now);
+    return sigsuspend(&now);
+}
+
+/* sigwait, sigwaitinfo, sigtimedwait: which signal was taken, and its details, are the result
+ * (sigwait's own result is an error number, not -1 and errno). */
+REPL_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info) {
+    ENSURE(sigwaitinfo);
+    siginfo_t taken;
+    REPLAY_RECORDED_THEN(REPL_SIGWAIT, 0, &taken, sizeof taken, int, if (info) *info = taken);
+    int result = repl_real.sigwaitinfo(set, &taken);
+    if (repl_active()) repl_record(REPL_SIGWAIT, 0, result, result < 0 ? errno : 0, &taken, sizeof taken);
+    if (info) *info = taken;
+    return result;
+}
+
+REPL_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout) {
+    ENSURE(sigtimedwait);
+    siginfo_t taken;
+    REPLAY_RECORDED_THEN(REPL_SIGWAIT, 0, &taken, sizeof taken, int, if (info) *info = taken);
+    int result = repl_real.sigtimedwait(set, &taken, timeout);
+    if (repl_active()) repl_record(REPL_SIGWAIT, 0, result, result < 0 ? errno : 0, &taken, sizeof taken);
+    if (info) *info = taken;
+    return result;
+}
+
+REPL_EXPORT int sigwait(const sigset_t *set, int *sig) {
+    int result = sigwaitinfo(set, NULL);  /* interposed: recorded or replayed there */
+    if (result < 0) return errno == EINTR ? sigwait(set, sig) : errno;  /* sigwait is not interrupted */
+    *sig = result;
+    return 0;
 }
 
 /* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its handler). */

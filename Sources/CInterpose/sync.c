@@ -247,7 +247,7 @@ static int join_taking_signals(pthread_t thread, void **value) {
         }
         int result = pthread_timedjoin_np(thread, value, &deadline);
         if (result != ETIMEDOUT) return result;
-        repl_take_signal_turns(false, NULL);
+        repl_take_signal_turns(false, NULL, false);
     }
 }
 

@@ -16,6 +16,9 @@ import TestSupport
         "echo $RANDOM$RANDOM | tr 0-9 a-j; od -An -N8 -tx8 /dev/urandom",
         // A SIGCHLD that arrives while bash is inside a call replays as that call ends.
         "echo $RANDOM; (sleep 0.01; echo child) & wait; od -An -N8 -tx8 /dev/urandom",
+        // Several SIGCHLDs, some coalesced, each where bash unblocked it on the primary.
+        "for i in 1 2 3 4 5 6; do (echo $i $RANDOM) & done; wait; echo done",
+        "trap 'echo trapped; exit 0' TERM; (sleep 0.05; kill -TERM $$) & for i in $(seq 1 100); do sleep 0.01; done",
     ]
 
     @Test(arguments: scripts)

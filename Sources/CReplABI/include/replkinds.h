@@ -100,6 +100,7 @@
     X(112, LOST, "lost")                                                                       \
     /* Input, output and descriptors, continued (128-159) */                                   \
     /* Processes, threads and signals, continued (160-191) */                                  \
+    X(160, SIGWAIT, "sigwait")                                                                 \
     /* File locks (192-199) */
 
 #define REPL_KIND_ENUMERATOR(number, name, printed) REPL_##name = number,
