@@ -136,5 +136,7 @@ static void attach(void) {
 
 __attribute__((constructor)) static void repl_initialise(void) {
     repl_resolve();
-    if (repl_region) repl_adopt_stdin();  /* stdio is ready by now */
+    if (!repl_region) return;
+    repl_adopt_stdin();  /* stdio is ready by now */
+    repl_note_uncovered();
 }

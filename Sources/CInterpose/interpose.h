@@ -253,6 +253,10 @@ REPL_HIDDEN bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool chec
         }                                                                                    \
     }
 
+/* Record: notes the uncovered functions that the process's objects loaded since it last looked
+ * import (an `uncovered` message); replay: takes the turns of those notes (coverage.c). */
+REPL_HIDDEN void repl_note_uncovered(void);
+
 /* Replay: waits for this thread's next turn, which must be a signal delivery (the thread waits
  * for one: sigsuspend), and runs it; false once live. */
 REPL_HIDDEN bool repl_await_signal_turn(void);

@@ -28,6 +28,8 @@ public struct LogSummary: Sendable {
     public var problem: LogError?
     /// The first sequence number the recorder logged as lost (a process died holding it).
     public var firstLost: UInt64?
+    /// What the layer noted it does not cover: filled only by a detailed scan.
+    public var uncovered = UncoveredImports()
 
     public struct ThreadID: Hashable, Sendable, Comparable {
         public var process: UInt32
@@ -147,6 +149,7 @@ private struct DetailedCounter: SummaryVisitor {
     mutating func message(_ message: MessageView) {
         base.message(message)
         kinds[Int(message.kind.rawValue)] += 1
+        if message.kind == .uncovered { base.summary.uncovered.add(message.inlinePayload) }
         let thread = LogSummary.ThreadID(process: message.process, thread: message.thread)
         if run?.thread == thread {
             run!.count += 1

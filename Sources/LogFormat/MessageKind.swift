@@ -112,6 +112,11 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
     /// A sequence number taken by a process that died before it published the message.
     public static let lost = MessageKind(REPL_LOST)
 
+    // The layer's notes on the recording (200-207)
+    /// Functions the program's loaded objects import that the layer does not cover (payload:
+    /// "function<TAB>object" lines; see ``UncoveredImports``).
+    public static let uncovered = MessageKind(REPL_UNCOVERED)
+
     /// The log names, from the one list of kinds (replkinds.h).
     private static let names: [UInt16: String] = Dictionary(uniqueKeysWithValues: (0..<UInt16(REPL_KIND_LIMIT)).compactMap { kind in
         repl_kind_name(kind).map { (kind, String(cString: $0)) }

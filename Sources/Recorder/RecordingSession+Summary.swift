@@ -5,14 +5,17 @@ import ProgramSupport
 
 /// The one-line summary replrec prints when the recording ends.
 extension RecordingSession {
-    /// "replrec: N messages, P processes, T threads, R raw / S stored bytes in K segment(s), …".
+    /// "replrec: N messages, P processes, T threads, R raw / S stored bytes in K segment(s), …",
+    /// and the functions the program imports that the layer does not cover, if any.
     func summaryLine(_ stats: LogWriter.Statistics, region: SharedRegion, status: ProgramStatus,
-                     seconds: Double) -> String {
+                     uncovered: UncoveredImports, seconds: Double) -> String {
         "replrec: \(stats.messages) messages, \(region.processesStarted) processes, "
             + "\(region.threadsStarted + region.processesStarted) threads, "
             + "\(stats.rawBytes) raw / \(stats.storedBytes) stored bytes in \(stats.segments) segment(s), "
             + "\(NumberFormat.fixed(seconds)) s, recorder peak RSS \(Self.peakResidentMiB()) MiB, "
-            + "exit status \(status.exitStatus) -> \(configuration.logDirectory)\n"
+            + "exit status \(status.exitStatus) -> \(configuration.logDirectory)"
+            + (uncovered.isEmpty ? "" : "; not covered, so not recorded if called: \(uncovered.names) (logtool stat names the objects)")
+            + "\n"
     }
 
     /// The recorder's own peak resident memory (VmHWM), in MiB.

@@ -49,9 +49,9 @@ struct RecordingSession {
         let launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
                                        layer: layer, region: region, defaultSignals: interactive)
         let started = SystemClock.monotonicSeconds()
-        let status = try record(launcher, into: writer, ignoring: interactive)
+        let (status, uncovered) = try record(launcher, into: writer, ignoring: interactive)
         if configuration.printsSummary {
-            writeStandardError(summaryLine(writer.statistics, region: region, status: status,
+            writeStandardError(summaryLine(writer.statistics, region: region, status: status, uncovered: uncovered,
                                            seconds: SystemClock.monotonicSeconds() - started))
         }
         return status
@@ -80,9 +80,10 @@ struct RecordingSession {
         for segment in try log.segments() { unlink(log.path(of: segment).string) }
     }
 
-    /// Runs the program with the ring drained into `writer`, then ends the log with its status.
+    /// Runs the program with the ring drained into `writer`, then ends the log with its status;
+    /// returns that status and what the layer noted it does not cover.
     private func record(_ launcher: ProgramLauncher, into writer: LogWriter,
-                        ignoring interactive: [Int32]) throws -> ProgramStatus {
+                        ignoring interactive: [Int32]) throws -> (ProgramStatus, UncoveredImports) {
         ProcessTree.becomeSubreaper()
         for sig in interactive { signal(sig, SIG_IGN) }
         let drainer = RingDrainer(region: launcher.region, writer: writer)
@@ -102,7 +103,7 @@ struct RecordingSession {
         launcher.region.unlink()
         let status = tree.rootStatus ?? ProgramStatus(exitStatus: 0)
         try endLog(writer, drainedBy: drainer, status: status)
-        return status
+        return (status, drainer.uncovered)
     }
 
     /// Writes the END record, unless draining failed; warns of numbers lost with a dead process.

@@ -32,6 +32,10 @@ final class RingDrainer: @unchecked Sendable {
     /// them (their process died in between). Meaningful after `stopAndWait()`.
     var lost: UInt64? { ending.withLock { $0.lost } }
 
+    /// What the layer noted it does not cover, from the `uncovered` messages drained. Written by
+    /// the drainer's thread only; meaningful after `stopAndWait()` (the join orders it).
+    private(set) var uncovered = UncoveredImports()
+
     init(region: SharedRegion, writer: LogWriter) {
         self.region = region
         self.writer = writer
@@ -147,6 +151,7 @@ final class RingDrainer: @unchecked Sendable {
         try writer.append(sequence: sequence, process: call.process, thread: call.thread, kind: kind,
                           resource: call.resource, result: call.result, errno: call.error,
                           payloadSize: length) { piece in
+            defer { if kind == .uncovered { uncovered.add(UnsafeRawBufferPointer(piece)) } }
             var filled = 0
             var waits = 0
             while filled < piece.count {

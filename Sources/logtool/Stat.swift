@@ -44,6 +44,7 @@ struct StatReport {
     let kinds: [String: UInt64]
     let processes: [String: UInt64]
     let threads: [String: UInt64]
+    let uncovered: UncoveredImports
 
     struct Recording {
         let id: String
@@ -84,6 +85,7 @@ struct StatReport {
         kinds = Dictionary(uniqueKeysWithValues: s.byKind.map { ($0.key.description, $0.value) })
         processes = Dictionary(uniqueKeysWithValues: s.byProcess.map { (String($0.key), $0.value) })
         threads = Dictionary(uniqueKeysWithValues: s.byThread.map { ("\($0.key.process):\($0.key.thread)", $0.value) })
+        uncovered = s.uncovered
     }
 
     func json(verifiedOnly: Bool) -> String {
@@ -108,6 +110,7 @@ struct StatReport {
         object["kinds"] = counts(kinds)
         object["processes"] = counts(processes)
         object["threads"] = counts(threads)
+        object["uncovered"] = .object(uncovered.functions.mapValues { .array($0.sorted().map(JSON.string)) })
         object["recording"] = recording.map {
             .object(["id": .string($0.id), "arguments": .array($0.arguments.map(JSON.string)),
                      "working_directory": .string($0.workingDirectory), "host": .string($0.host),
@@ -140,6 +143,9 @@ struct StatReport {
         table("kinds", kinds)
         table("processes", processes)
         table("threads (process:thread)", threads)
+        if !uncovered.isEmpty {
+            out += "not covered (imported, but not recorded if called; function and objects):\n" + uncovered.table
+        }
         return out
     }
 }

@@ -101,7 +101,9 @@
     /* Input, output and descriptors, continued (128-159) */                                   \
     /* Processes, threads and signals, continued (160-191) */                                  \
     X(160, SIGWAIT, "sigwait")                                                                 \
-    /* File locks (192-199) */
+    /* File locks (192-199) */                                                                 \
+    /* The layer's notes on the recording (200-207) */                                         \
+    X(200, UNCOVERED, "uncovered")
 
 #define REPL_KIND_ENUMERATOR(number, name, printed) REPL_##name = number,
 enum repl_kind { REPL_KINDS(REPL_KIND_ENUMERATOR) };
