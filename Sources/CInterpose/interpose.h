@@ -319,9 +319,20 @@ REPL_HIDDEN extern REPL_TLS pid_t repl_recorded_tid;
 /* Replay: the real pid of the child that had recorded pid `recorded` (0 when unknown). */
 REPL_HIDDEN pid_t repl_real_child(pid_t recorded);
 REPL_HIDDEN void repl_remember_child(pid_t recorded, pid_t real);
+/* Replay: the recorded pid of the child that is real pid `real` (0 when unknown). */
+REPL_HIDDEN pid_t repl_recorded_child(pid_t real);
+
+/* Replay, for calls that hand a pid to the kernel (kill, fcntl's F_SETOWN): the real pid behind
+ * recorded pid `recorded`, this process's own or a child's (0: none this process knows); and
+ * back, the recorded pid of a real one (itself when unknown). */
+REPL_HIDDEN pid_t repl_real_process(pid_t recorded);
+REPL_HIDDEN pid_t repl_recorded_process(pid_t real);
 
 /* Forgets what replay noted about a descriptor being closed. */
 REPL_HIDDEN void repl_forget_socket(int fd);
+/* Replay: puts a stand-in for one of the primary's connections at `fd` (SOCK_CLOEXEC and
+ * SOCK_NONBLOCK in `flags`): a socket whose peer is closed. */
+REPL_HIDDEN void repl_place_stand_in(int fd, int flags);
 /* Whether fd holds a stand-in for one of the primary's connections (replay). */
 REPL_HIDDEN bool repl_is_stand_in(int fd);
 /* Binds and listens for real on the sockets the primary had bound, when the backup goes live. */
