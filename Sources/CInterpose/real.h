@@ -98,6 +98,8 @@
     X(int, dup3, (int, int, int))                                                              \
     X(int, epoll_create, (int))                                                                \
     X(int, epoll_create1, (int))                                                               \
+    X(int, fcntl, (int, int, ...))                                                             \
+    X(int, fcntl64, (int, int, ...))                                                           \
     /* process.c */                                                                            \
     X(pid_t, fork, (void))                                                                     \
     X(int, execve, (const char *, char *const[], char *const[]))                               \
