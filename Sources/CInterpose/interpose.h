@@ -206,7 +206,9 @@ REPL_HIDDEN void repl_note_output(void);
 
 /* Waits, inside a guard, for this thread's turn at a call of `kind` on `resource`; stops the
  * program with a divergence report when the message at the turn is another call. NULL once
- * promoted (live): the caller then performs the call for real. */
+ * promoted (live): the caller then performs the call for real. Signal deliveries that are the
+ * thread's turns on the way run their handlers, except when `kind` is REPL_SIGNAL (a call that
+ * waits for a signal): the delivery is then the turn returned. */
 REPL_HIDDEN repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource);
 /* Stops the program with a divergence report at this turn: the call cannot be replayed. */
 REPL_HIDDEN void repl_diverge(repl_slot *slot, uint16_t kind, uint64_t resource) __attribute__((noreturn));

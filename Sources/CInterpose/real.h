@@ -118,6 +118,8 @@
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                     \
     X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                                   \
     X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                               \
+    X(int, sigsuspend, (const sigset_t *))                                                     \
+    X(int, pause, (void))                                                                      \
     /* kill.c */                                                                               \
     X(int, kill, (pid_t, int))                                                                 \
     X(int, killpg, (pid_t, int))                                                               \

@@ -176,7 +176,8 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
             return NULL;  /* live: the caller performs the call for real */
         }
         repl_slot *slot = my_turn(r);
-        if (slot && REPL_UNLIKELY(slot->call.kind == REPL_SIGNAL)) {  /* a delivery comes first */
+        /* A delivery comes first, unless the call waits for one (sigsuspend): its turn is it. */
+        if (slot && REPL_UNLIKELY(slot->call.kind == REPL_SIGNAL) && kind != REPL_SIGNAL) {
             repl_replay_signal(slot);
             spins = 0;
             continue;

@@ -1,5 +1,6 @@
 /*
- * Signals: sigaction, signal, sigprocmask and pthread_sigmask. The layer installs its own handler in front of every handler
+ * Signals: sigaction, signal, sigprocmask and pthread_sigmask, and the calls that wait for a
+ * handler to run (sigsuspend, pause). The layer installs its own handler in front of every handler
  * the program installs for an asynchronous signal; synchronous faults (SIGSEGV, SIGBUS, SIGFPE,
  * SIGILL, SIGTRAP, SIGSYS) are left alone, since they recur by themselves at replay.
  *
@@ -16,6 +17,14 @@
  * returned EINTR) replays in the same place; one that arrived during pure computation runs at
  * the thread's next intercepted call, which may be later in that computation than on the
  * primary. Once live, handlers run as the kernel delivers.
+ *
+ * sigsuspend and pause return only once a handler has run. Recording, they are the real call:
+ * the delivery that ends them is numbered by the handler as any other. At replay a real wait
+ * would never end (real deliveries are ignored, and the signal may come from a process outside
+ * the recording: nginx's master waits for its SIGQUIT in sigsuspend), so the thread waits for
+ * its next turn, which must be a delivery: the handler runs there, and so do the deliveries that
+ * are its next turns, and the call returns EINTR, as on the primary. sigsuspend's mask is applied
+ * meanwhile, so the handlers run under it.
  */
 #include "interpose.h"
 
@@ -170,4 +179,39 @@ REPL_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
     sigemptyset(&action.sa_mask);
     if (sigaction(sig, &action, &old) != 0) return SIG_ERR;
     return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}
+
+/* Replay: the wait for a handler to run, which is this thread's next turn; false once live. */
+static bool replay_signal_wait(const sigset_t *mask) {
+    sigset_t before;
+    if (mask && repl_real.pthread_sigmask(SIG_SETMASK, mask, &before) != 0) mask = NULL;
+    bool replayed = false;
+    {
+        REPL_GUARD();
+        repl_slot *slot = repl_turn(REPL_SIGNAL, 0, false);
+        if (slot) {
+            repl_replay_signal(slot);
+            replayed = true;
+            /* Signals that were pending too ran before the call returned on the primary: at the
+             * thread's next call they could land inside the program's own critical section
+             * (nginx's master would then find its time lock held, and skip a clock read). */
+            sigset_t now;
+            if (repl_real.pthread_sigmask(SIG_SETMASK, NULL, &now) == 0) repl_take_signal_turns(false, &now);
+        }
+    }
+    if (mask) repl_real.pthread_sigmask(SIG_SETMASK, &before, NULL);
+    if (replayed) errno = EINTR;
+    return replayed;
+}
+
+REPL_EXPORT int sigsuspend(const sigset_t *mask) {
+    ENSURE(sigsuspend);
+    if (repl_replaying() && replay_signal_wait(mask)) return -1;
+    return repl_real.sigsuspend(mask);
+}
+
+REPL_EXPORT int pause(void) {
+    ENSURE(pause);
+    if (repl_replaying() && replay_signal_wait(NULL)) return -1;
+    return repl_real.pause();
 }
