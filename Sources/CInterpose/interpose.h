@@ -180,6 +180,10 @@ REPL_HIDDEN uint64_t repl_take(void);
 REPL_HIDDEN void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result,
                               int error, const struct repl_piece *pieces, int count);
 
+/* Record: held around numbering and making an append to a regular file (io.c). */
+REPL_HIDDEN void repl_lock_appends(void);
+REPL_HIDDEN void repl_unlock_appends(void);
+
 /* Arranges for exiting threads to give their payload areas back (attach). */
 REPL_HIDDEN void repl_prepare_areas(void);
 

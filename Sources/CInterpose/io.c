@@ -360,24 +360,54 @@ REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
 
 /* ---- writes: numbered (no payload: the program regenerates the bytes at replay) ---------- */
 
+/* Whether a write to fd (a regular file) appends: O_APPEND. Processes that share a log file
+ * (nginx's master and workers, a shell's `>>`) append to it in an order only the log can repeat:
+ * such writes are numbered, under a lock across the recording's processes, so that their order
+ * in the log is their order in the file, and replayed at their turns. Other writes to regular
+ * files are made as they come, unnumbered. */
+static bool appends(int fd, const struct stat *info) {
+    if (!S_ISREG(info->st_mode)) return false;
+    long flags = repl_syscall(SYS_fcntl, fd, F_GETFL, 0);
+    return flags >= 0 && (flags & O_APPEND) != 0;
+}
+
 /* A write, from one look at the descriptor. Replay: the turn; the real write only on an
- * inherited output; the recorded result. Once live, an answer to a connection that was the
- * primary's is dropped: its client is gone. Record: output commit before a socket write, the
- * number after the effect. */
+ * inherited output or an appended file; the recorded result. Once live, an answer to a
+ * connection that was the primary's is dropped: its client is gone. Record: output commit before
+ * a socket write, the number after the effect; an append numbered and made under the append lock
+ * (it does not wait for another program thread: a regular file's write ends by itself). */
 #define WRITE(kind, fd, length, real_write)                                                  \
     struct stat info_;                                                                       \
-    if (repl_replaying() && repl_stat_is_recorded(fd, &info_)) {                             \
-        REPL_GUARD();                                                                        \
-        repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                             \
-        if (slot) {                                                                          \
-            if (repl_is_inherited_output(&info_)) (void)(real_write);                        \
-            return (ssize_t)repl_turn_complete(slot);                                        \
+    if (repl_replaying()) {                                                                  \
+        bool recorded_ = repl_stat_is_recorded(fd, &info_);                                  \
+        if (recorded_ || appends(fd, &info_)) {                                              \
+            REPL_GUARD();                                                                    \
+            repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                         \
+            if (slot) {                                                                      \
+                if (!recorded_ || repl_is_inherited_output(&info_)) (void)(real_write);      \
+                return (ssize_t)repl_turn_complete(slot);                                    \
+            }                                                                                \
+            if (repl_is_stand_in(fd)) return (ssize_t)(length);                              \
         }                                                                                    \
-        if (repl_is_stand_in(fd)) return (ssize_t)(length);                                  \
         return (real_write);                                                                 \
     }                                                                                        \
     if (!repl_active()) return (real_write);                                                 \
     bool recorded_ = repl_stat_is_recorded(fd, &info_);                                      \
+    if (!recorded_ && appends(fd, &info_)) {                                                 \
+        ssize_t result;                                                                      \
+        int error;                                                                           \
+        {                                                                                    \
+            REPL_GUARD();                                                                    \
+            repl_lock_appends();                                                             \
+            uint64_t sequence = repl_take();                                                 \
+            result = (real_write);                                                           \
+            error = result < 0 ? errno : 0;                                                  \
+            repl_unlock_appends();                                                           \
+            repl_publish(sequence, kind, (uint64_t)(fd), result, error, NULL, 0);            \
+        }                                                                                    \
+        if (error) errno = error;                                                            \
+        return result;                                                                       \
+    }                                                                                        \
     if (recorded_ && S_ISSOCK(info_.st_mode)) repl_commit_output();                          \
     ssize_t result = (real_write);                                                           \
     if (recorded_) {                                                                         \
