@@ -137,6 +137,6 @@ static void attach(void) {
 __attribute__((constructor)) static void repl_initialise(void) {
     repl_resolve();
     if (!repl_region) return;
-    repl_adopt_stdin();  /* stdio is ready by now */
+    repl_adopt_standard_streams();  /* stdio is ready by now */
     repl_note_uncovered();
 }

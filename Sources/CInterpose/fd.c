@@ -1,6 +1,6 @@
 /*
  * Descriptors: every call that creates or closes one (socket, socketpair, pipe, open, close,
- * dup, epoll_create). Linux hands out the lowest free number, so when these calls happen in the
+ * dup, fcntl's F_DUPFD, epoll_create). Linux hands out the lowest free number, so when these calls happen in the
  * recorded order in each process, every descriptor gets the number it had on the primary, and
  * the calls that name descriptors (reads, accepts, polls) find them.
  *
@@ -9,6 +9,9 @@
  * descriptor is then moved to the number it had on the primary: two threads that create
  * descriptors at the same moment may number their calls in the other order than the kernel
  * handed out the descriptors, so the lowest free number alone does not always match.
+ *
+ * fcntl is here for F_DUPFD; its other commands are the real call, except at replay those that
+ * hand the kernel a pid (F_SETOWN: the signals of a descriptor go to the replayed process).
  */
 #include "interpose.h"
 
@@ -156,4 +159,84 @@ REPL_EXPORT int epoll_create(int size) {
 REPL_EXPORT int epoll_create1(int flags) {
     ENSURE(epoll_create1);
     CREATES_ONE(REPL_EPOLL_CREATE, 1, repl_real.epoll_create1(flags));
+}
+
+/* ---- fcntl: the commands that create a descriptor or name a process -------------------------- */
+
+/* F_SETOWN's and F_SETOWN_EX's owner at replay: the recorded pid (a process, a group when
+ * negative, this thread) mapped to the replayed one behind it; false when this process knows of
+ * none (T2: a process outside the recording must not be sent its SIGIO). */
+static bool replayed_owner(int type, pid_t recorded, pid_t *real) {
+    if (recorded == 0) return (*real = 0), true;
+    if (type == F_OWNER_TID) {
+        *real = recorded == repl_recorded_tid ? (pid_t)repl_syscall(SYS_gettid) : 0;
+    } else {
+        pid_t process = repl_real_process(type == F_OWNER_PGRP ? recorded : recorded < 0 ? -recorded : recorded);
+        *real = recorded < 0 && type == F_OWNER_PID ? -process : process;
+    }
+    return *real != 0;
+}
+
+/* The owner the kernel answers with at replay, as the recording named it. */
+static pid_t recorded_owner(int type, pid_t real) {
+    if (type == F_OWNER_TID) return real == (pid_t)repl_syscall(SYS_gettid) && repl_recorded_tid > 0 ? repl_recorded_tid : real;
+    return real < 0 ? -repl_recorded_process(-real) : repl_recorded_process(real);
+}
+
+/* Replay: the commands that hand the kernel a pid or get one from it. The pids the program
+ * knows are the recorded ones (getpid is replayed), so nginx's F_SETOWN of its channel to the
+ * master named a process that does not exist at replay (ESRCH, and nginx gave up the worker),
+ * or worse, an unrelated one. Returns false for every other command. */
+static bool replay_owner_command(int fd, int command, void *argument, int (*real)(int, int, ...), int *result) {
+    switch (command) {
+    case F_SETOWN: {
+        pid_t owner;
+        *result = replayed_owner(F_OWNER_PID, (pid_t)(intptr_t)argument, &owner) ? real(fd, command, owner) : 0;
+        return true;
+    }
+    case F_GETOWN:  /* -1 is an error, or group 1 */
+        errno = 0;
+        *result = real(fd, command);
+        if (*result != -1 || errno == 0) *result = recorded_owner(F_OWNER_PID, *result);
+        return true;
+    case F_SETOWN_EX: {
+        struct f_owner_ex owner = *(const struct f_owner_ex *)argument;
+        *result = replayed_owner(owner.type, owner.pid, &owner.pid) ? real(fd, command, &owner) : 0;
+        return true;
+    }
+    case F_GETOWN_EX:
+        *result = real(fd, command, argument);
+        if (*result == 0) {
+            struct f_owner_ex *owner = argument;
+            owner->pid = recorded_owner(owner->type, owner->pid);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* F_DUPFD and F_DUPFD_CLOEXEC create a descriptor: a dup, sequenced and settled like one. Every
+ * other command is the real call (F_SETOWN and F_GETOWN mapped at replay). */
+#define FCNTL(real_fcntl)                                                                    \
+    va_list arguments;                                                                       \
+    va_start(arguments, command);                                                            \
+    void *argument = va_arg(arguments, void *);                                              \
+    va_end(arguments);                                                                       \
+    if (command == F_DUPFD || command == F_DUPFD_CLOEXEC) {                                  \
+        SEQUENCED_SETTLING(REPL_DUP, fd, real_fcntl(fd, command, argument), NULL, 0,          \
+                           replayed = repl_settle(replayed, (int)slot->call.result));         \
+    }                                                                                        \
+    int owner_result;                                                                        \
+    if (repl_replaying() && replay_owner_command(fd, command, argument, real_fcntl, &owner_result)) \
+        return owner_result;                                                                 \
+    return real_fcntl(fd, command, argument)
+
+REPL_EXPORT int fcntl(int fd, int command, ...) {
+    ENSURE(fcntl);
+    FCNTL(repl_real.fcntl);
+}
+
+REPL_EXPORT int fcntl64(int fd, int command, ...) {
+    ENSURE(fcntl64);
+    FCNTL(repl_real.fcntl64);
 }

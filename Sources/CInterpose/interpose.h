@@ -189,6 +189,10 @@ REPL_HIDDEN uint64_t repl_take(void);
 REPL_HIDDEN void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result,
                               int error, const struct repl_piece *pieces, int count);
 
+/* Record: held around numbering and making an append to a regular file (io.c). */
+REPL_HIDDEN void repl_lock_appends(void);
+REPL_HIDDEN void repl_unlock_appends(void);
+
 /* Arranges for exiting threads to give their payload areas back (attach). */
 REPL_HIDDEN void repl_prepare_areas(void);
 
@@ -215,7 +219,9 @@ REPL_HIDDEN void repl_note_output(void);
 
 /* Waits, inside a guard, for this thread's turn at a call of `kind` on `resource`; stops the
  * program with a divergence report when the message at the turn is another call. NULL once
- * promoted (live): the caller then performs the call for real. */
+ * promoted (live): the caller then performs the call for real. Signal deliveries that are the
+ * thread's turns on the way run their handlers, except when `kind` is REPL_SIGNAL (a call that
+ * waits for a signal): the delivery is then the turn returned. */
 REPL_HIDDEN repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource);
 /* Stops the program with a divergence report at this turn: the call cannot be replayed. */
 REPL_HIDDEN void repl_diverge(repl_slot *slot, uint16_t kind, uint64_t resource) __attribute__((noreturn));
@@ -347,16 +353,27 @@ REPL_HIDDEN extern REPL_TLS pid_t repl_recorded_tid;
 /* Replay: the real pid of the child that had recorded pid `recorded` (0 when unknown). */
 REPL_HIDDEN pid_t repl_real_child(pid_t recorded);
 REPL_HIDDEN void repl_remember_child(pid_t recorded, pid_t real);
+/* Replay: the recorded pid of the child that is real pid `real` (0 when unknown). */
+REPL_HIDDEN pid_t repl_recorded_child(pid_t real);
+
+/* Replay, for calls that hand a pid to the kernel (kill, fcntl's F_SETOWN): the real pid behind
+ * recorded pid `recorded`, this process's own or a child's (0: none this process knows); and
+ * back, the recorded pid of a real one (itself when unknown). */
+REPL_HIDDEN pid_t repl_real_process(pid_t recorded);
+REPL_HIDDEN pid_t repl_recorded_process(pid_t real);
 
 /* Forgets what replay noted about a descriptor being closed. */
 REPL_HIDDEN void repl_forget_socket(int fd);
+/* Replay: puts a stand-in for one of the primary's connections at `fd` (SOCK_CLOEXEC and
+ * SOCK_NONBLOCK in `flags`): a socket whose peer is closed. */
+REPL_HIDDEN void repl_place_stand_in(int fd, int flags);
 /* Whether fd holds a stand-in for one of the primary's connections (replay). */
 REPL_HIDDEN bool repl_is_stand_in(int fd);
 /* Binds and listens for real on the sockets the primary had bound, when the backup goes live. */
 REPL_HIDDEN void repl_sockets_go_live(void);
 
-/* Puts a layer stream (stream.c) behind stdin when it is not a regular file, so that input read
- * with stdio is recorded and replayed like read(2). */
-REPL_HIDDEN void repl_adopt_stdin(void);
+/* Puts layer streams (stream.c) behind stdin, when it is not a regular file, and behind stdout
+ * and stderr, so that what stdio reads and writes goes through the wrappers. */
+REPL_HIDDEN void repl_adopt_standard_streams(void);
 
 #endif

@@ -139,19 +139,86 @@ REPL_EXPORT ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, str
 }
 
 /* recvmsg's payload: the data received, the sender's address, and what the kernel set in the
- * header (struct message_outcome). Control messages (passed descriptors) are not recorded: at
- * replay the program is told there were none. Logs from before the outcome was recorded hold
- * the data only; their replays leave the rest of the header as it was. */
+ * header (struct message_outcome). Logs from before the outcome was recorded hold the data only;
+ * their replays leave the rest of the header as it was.
+ *
+ * A message that came with control messages (descriptors passed with SCM_RIGHTS, credentials)
+ * is recorded in another layout, told by REPL_MESSAGE_WITH_CONTROL in the resource: the data,
+ * struct control_outcome (fixed size, so it is read before the variable parts), the address, the
+ * control bytes. At replay the control bytes are given back as recorded, and every descriptor
+ * they pass is a stand-in at its recorded number (net.c): the sender is replayed too and sends
+ * nothing, and the descriptor numbers the program then uses must exist. nginx's master passes
+ * each new worker's channel to the workers started before it that way, and a worker that found
+ * no descriptor in the message logged an error the recording did not have. */
 struct message_outcome {
     uint32_t name_length;
     int32_t flags;
 };
 
-static bool replay_message(int fd, struct msghdr *message, ssize_t *result) {
+struct control_outcome {
+    uint32_t name_length;
+    int32_t flags;
+    uint32_t control_length;
+    uint32_t recorded_name;  /* the bytes of address in the payload (at most the room it had) */
+};
+
+#define REPL_MESSAGE_WITH_CONTROL (1ull << 32)
+
+/* Replay: stand-ins for the descriptors the recorded control messages passed. */
+static void place_passed_descriptors(struct msghdr *message, int flags) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(message); c; c = CMSG_NXTHDR(message, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+            repl_place_stand_in(fd, (flags & MSG_CMSG_CLOEXEC) ? SOCK_CLOEXEC : 0);
+        }
+    }
+}
+
+/* The part after the data is taken in one piece (a payload is read once, in order) and then
+ * parted: an address and control messages are small, so it goes on the stack. */
+#define CONTROL_TAIL_LIMIT 65536
+
+static void replay_message_with_control(repl_slot *slot, struct msghdr *message, int flags, ssize_t result) {
+    size_t data = result > 0 ? (size_t)result : 0;
+    size_t tail_length = (size_t)slot->call.payload_length - data;
+    if (slot->call.payload_length < data || tail_length < sizeof(struct control_outcome) || tail_length > CONTROL_TAIL_LIMIT)
+        repl_diverge(slot, REPL_RECVMSG, slot->call.resource);  /* not a payload this layer wrote */
+    uint8_t *tail = alloca(tail_length);
+    struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (message->msg_iovlen + 1));
+    int n = vector_pieces(message->msg_iov, (int)message->msg_iovlen, data, pieces);
+    pieces[n++] = (struct repl_piece){tail, tail_length};
+    repl_turn_payload(slot, pieces, n);
+    struct control_outcome outcome;
+    memcpy(&outcome, tail, sizeof outcome);
+    if ((size_t)outcome.recorded_name + outcome.control_length != tail_length - sizeof outcome)
+        repl_diverge(slot, REPL_RECVMSG, slot->call.resource);
+    size_t name_room = message->msg_name ? message->msg_namelen : 0;
+    size_t control_room = message->msg_control ? message->msg_controllen : 0;
+    size_t name = outcome.recorded_name < name_room ? outcome.recorded_name : name_room;
+    size_t control = outcome.control_length < control_room ? outcome.control_length : control_room;
+    if (name) memcpy(message->msg_name, tail + sizeof outcome, name);
+    if (control) memcpy(message->msg_control, tail + sizeof outcome + outcome.recorded_name, control);
+    message->msg_namelen = outcome.name_length;
+    message->msg_flags = outcome.flags;
+    message->msg_controllen = control;
+    if (control < outcome.control_length) message->msg_flags |= MSG_CTRUNC;
+    place_passed_descriptors(message, flags);
+}
+
+static bool replay_message(int fd, struct msghdr *message, int flags, ssize_t *result) {
     REPL_GUARD();
-    repl_slot *slot = repl_turn(REPL_RECVMSG, (uint64_t)fd, true);
+    repl_slot *slot = repl_turn(REPL_RECVMSG, (uint64_t)fd, false);
     if (!slot) return false;
+    if ((slot->call.resource & ~REPL_MESSAGE_WITH_CONTROL) != (uint64_t)fd) repl_diverge(slot, REPL_RECVMSG, (uint64_t)fd);
     *result = (ssize_t)slot->call.result;
+    if (slot->call.resource & REPL_MESSAGE_WITH_CONTROL) {
+        replay_message_with_control(slot, message, flags, *result);
+        repl_turn_complete(slot);
+        return true;
+    }
     size_t data = *result > 0 ? (size_t)*result : 0;
     size_t count = message->msg_iovlen, rest = (size_t)slot->call.payload_length - data;
     struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (count + 3));
@@ -177,21 +244,30 @@ static bool replay_message(int fd, struct msghdr *message, ssize_t *result) {
 REPL_EXPORT ssize_t recvmsg(int fd, struct msghdr *message, int flags) {
     ENSURE(recvmsg);
     ssize_t result;
-    if (repl_replaying() && replay_message(fd, message, &result)) return result;
+    if (repl_replaying() && replay_message(fd, message, flags, &result)) return result;
     socklen_t room = message->msg_name ? message->msg_namelen : 0;  /* the kernel fills at most this */
+    size_t control_room = message->msg_control ? message->msg_controllen : 0;
     result = repl_real.recvmsg(fd, message, flags);
     if (repl_active()) {
         int error = result < 0 ? errno : 0;
         size_t count = message->msg_iovlen;
-        struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (count + 2));
+        struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (count + 3));
         int n = result > 0 ? vector_pieces(message->msg_iov, (int)count, (size_t)result, pieces) : 0;
+        size_t name = result >= 0 && message->msg_namelen < room ? message->msg_namelen : result >= 0 ? room : 0;
+        size_t control = result < 0 ? 0 : message->msg_controllen < control_room ? message->msg_controllen : control_room;
+        uint64_t resource = (uint64_t)fd;
         struct message_outcome outcome = {message->msg_namelen, message->msg_flags};
-        if (result >= 0) {
-            size_t name = message->msg_namelen < room ? message->msg_namelen : room;
+        struct control_outcome with_control = {message->msg_namelen, message->msg_flags, (uint32_t)control, (uint32_t)name};
+        if (control > 0) {
+            resource |= REPL_MESSAGE_WITH_CONTROL;
+            pieces[n++] = (struct repl_piece){&with_control, sizeof with_control};
+            pieces[n++] = (struct repl_piece){message->msg_name, name};
+            pieces[n++] = (struct repl_piece){message->msg_control, control};
+        } else if (result >= 0) {
             pieces[n++] = (struct repl_piece){message->msg_name, name};
             pieces[n++] = (struct repl_piece){&outcome, sizeof outcome};
         }
-        repl_record_pieces(REPL_RECVMSG, (uint64_t)fd, result, error, pieces, n);
+        repl_record_pieces(REPL_RECVMSG, resource, result, error, pieces, n);
     }
     return result;
 }
@@ -284,24 +360,58 @@ REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
 
 /* ---- writes: numbered (no payload: the program regenerates the bytes at replay) ---------- */
 
-/* A write, from one look at the descriptor. Replay: the turn; the real write only on an
- * inherited output; the recorded result. Once live, an answer to a connection that was the
- * primary's is dropped: its client is gone. Record: output commit before a socket write, the
- * number after the effect. */
+/* Whether a write to fd (a regular file) appends: O_APPEND. Processes that share a log file
+ * (nginx's master and workers, a shell's `>>`) append to it in an order only the log can repeat:
+ * such writes are numbered, under a lock across the recording's processes, so that their order
+ * in the log is their order in the file, and replayed at their turns. Other writes to regular
+ * files are made as they come, unnumbered. */
+static bool appends(int fd, const struct stat *info) {
+    if (!S_ISREG(info->st_mode)) return false;
+    long flags = repl_syscall(SYS_fcntl, fd, F_GETFL, 0);
+    return flags >= 0 && (flags & O_APPEND) != 0;
+}
+
+/* A write, from one look at the descriptor. The inherited outputs (replrec's standard output
+ * and error at record, replplay's at replay), which every process of the recording may share,
+ * are numbered as appends are, whatever they are: the order of the program's output is the
+ * recorded one at replay, and the recording and the replay number the same writes even when
+ * one's output is a file and the other's a pipe. Replay: the turn; the real write only on an
+ * inherited output or an appended file; the recorded result. Once live, an answer to a
+ * connection that was the primary's is dropped: its client is gone. Record: output commit before
+ * a socket write, the number after the effect; an append numbered and made under the append lock
+ * (it does not wait for another program thread: a regular file's write ends by itself). */
 #define WRITE(kind, fd, length, real_write)                                                  \
     struct stat info_;                                                                       \
-    if (repl_replaying() && repl_stat_is_recorded(fd, &info_)) {                             \
-        REPL_GUARD();                                                                        \
-        repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                             \
-        if (slot) {                                                                          \
-            if (repl_is_inherited_output(&info_)) (void)(real_write);                        \
-            return (ssize_t)repl_turn_complete(slot);                                        \
+    if (repl_replaying()) {                                                                  \
+        bool recorded_ = repl_stat_is_recorded(fd, &info_);                                  \
+        if (recorded_ || appends(fd, &info_) || repl_is_inherited_output(&info_)) {          \
+            REPL_GUARD();                                                                    \
+            repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                         \
+            if (slot) {                                                                      \
+                if (!recorded_ || repl_is_inherited_output(&info_)) (void)(real_write);      \
+                return (ssize_t)repl_turn_complete(slot);                                    \
+            }                                                                                \
+            if (repl_is_stand_in(fd)) return (ssize_t)(length);                              \
         }                                                                                    \
-        if (repl_is_stand_in(fd)) return (ssize_t)(length);                                  \
         return (real_write);                                                                 \
     }                                                                                        \
     if (!repl_active()) return (real_write);                                                 \
     bool recorded_ = repl_stat_is_recorded(fd, &info_);                                      \
+    if ((!recorded_ && appends(fd, &info_)) || repl_is_inherited_output(&info_)) {           \
+        ssize_t result;                                                                      \
+        int error;                                                                           \
+        {                                                                                    \
+            REPL_GUARD();                                                                    \
+            repl_lock_appends();                                                             \
+            uint64_t sequence = repl_take();                                                 \
+            result = (real_write);                                                           \
+            error = result < 0 ? errno : 0;                                                  \
+            repl_unlock_appends();                                                           \
+            repl_publish(sequence, kind, (uint64_t)(fd), result, error, NULL, 0);            \
+        }                                                                                    \
+        if (error) errno = error;                                                            \
+        return result;                                                                       \
+    }                                                                                        \
     if (recorded_ && S_ISSOCK(info_.st_mode)) repl_commit_output();                          \
     ssize_t result = (real_write);                                                           \
     if (recorded_) {                                                                         \

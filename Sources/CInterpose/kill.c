@@ -23,10 +23,15 @@ static uint64_t target_and_signal(uint64_t target, int sig) {
     return (target & 0xFFFFFFFFull) | (uint64_t)(uint32_t)sig << 32;
 }
 
-/* The real pid behind a recorded one at replay (0: none this process knows). */
-static pid_t real_process(pid_t recorded) {
+pid_t repl_real_process(pid_t recorded) {
     if (recorded == repl_recorded_pid && recorded > 0) return (pid_t)repl_syscall(SYS_getpid);
     return repl_real_child(recorded);
+}
+
+pid_t repl_recorded_process(pid_t real) {
+    if (real > 0 && real == (pid_t)repl_syscall(SYS_getpid) && repl_recorded_pid > 0) return repl_recorded_pid;
+    pid_t recorded = repl_recorded_child(real);
+    return recorded ? recorded : real;
 }
 
 /* Sends `sig` where recorded target `pid` is at replay, as kill(2) reads pid: a process, a
@@ -35,7 +40,7 @@ static void send_to_replayed(pid_t pid, int sig) {
     if (sig == 0 || pid == -1) return;  /* an existence check; or "every process": never */
     pid_t target = 0;                   /* 0: the caller's group, which is the replayed tree's */
     if (pid != 0) {
-        pid_t real = real_process(pid > 0 ? pid : -pid);
+        pid_t real = repl_real_process(pid > 0 ? pid : -pid);
         if (real <= 0) return;  /* outside what this process knows: not sent */
         target = pid > 0 ? real : -real;
     }

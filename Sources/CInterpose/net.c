@@ -93,8 +93,9 @@ static void record_accept(int fd, int result, struct sockaddr *address, socklen_
     repl_record(REPL_ACCEPT, (uint64_t)fd, result, result < 0 ? errno : 0, address, alen);
 }
 
-/* Puts a stand-in for an accepted connection at `fd`: a socket whose peer is gone. */
-static void place_stand_in(int fd, int flags) {
+/* Puts a stand-in for an accepted connection (or a passed descriptor) at `fd`: a socket whose
+ * peer is gone. */
+void repl_place_stand_in(int fd, int flags) {
     int pair[2];
     if (repl_real.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return;
     repl_real.close(pair[1]);
@@ -119,7 +120,7 @@ static bool replay_accept(int fd, struct sockaddr *address, socklen_t *address_l
     repl_turn_payload(slot, &piece, 1);
     if (*result >= 0) {
         if (address_length) *address_length = (socklen_t)slot->call.payload_length;
-        place_stand_in(*result, flags);
+        repl_place_stand_in(*result, flags);
     }
     repl_turn_done(slot);
     if (error) errno = error;

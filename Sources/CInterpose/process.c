@@ -49,6 +49,12 @@ pid_t repl_real_child(pid_t recorded) {
     return 0;
 }
 
+pid_t repl_recorded_child(pid_t real) {
+    for (int i = 0; i < child_count; i++)
+        if (children[i].real == real) return children[i].recorded;
+    return 0;
+}
+
 /* ---- identities ------------------------------------------------------------------------ */
 
 pid_t repl_recorded_pid;

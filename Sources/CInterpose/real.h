@@ -64,6 +64,12 @@
     X(ssize_t, send, (int, const void *, size_t, int))                                         \
     X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))   \
     X(ssize_t, sendmsg, (int, const struct msghdr *, int))                                     \
+    /* transfer.c */                                                                           \
+    X(ssize_t, sendfile, (int, int, off_t *, size_t))                                          \
+    X(ssize_t, splice, (int, off64_t *, int, off64_t *, size_t, unsigned int))                 \
+    X(ssize_t, tee, (int, int, size_t, unsigned int))                                          \
+    X(ssize_t, copy_file_range, (int, off64_t *, int, off64_t *, size_t, unsigned int))        \
+    X(ssize_t, vmsplice, (int, const struct iovec *, size_t, unsigned int))                    \
     /* stat.c */                                                                               \
     X(int, fstat, (int, struct stat *))                                                        \
     X(int, __fxstat, (int, int, struct stat *))                                                \
@@ -92,6 +98,8 @@
     X(int, dup3, (int, int, int))                                                              \
     X(int, epoll_create, (int))                                                                \
     X(int, epoll_create1, (int))                                                               \
+    X(int, fcntl, (int, int, ...))                                                             \
+    X(int, fcntl64, (int, int, ...))                                                           \
     /* process.c */                                                                            \
     X(pid_t, fork, (void))                                                                     \
     X(int, execve, (const char *, char *const[], char *const[]))                               \

@@ -73,6 +73,49 @@ uint64_t repl_take(void) {
     return take_number();
 }
 
+/* ---- appends to regular files ---------------------------------------------------------------- */
+
+/* A lock across the processes of the recording (a futex word in the region). A holder that died
+ * holding it (killed in the middle of a write) is found gone and the lock taken from it. */
+void repl_lock_appends(void) {
+    repl_shared *r = repl_region;
+    uint32_t me = (uint32_t)repl_syscall(SYS_gettid), expected = 0;
+    if (atomic_compare_exchange_strong_explicit(&r->append_lock, &expected, me, memory_order_acquire, memory_order_relaxed))
+        return;
+    for (unsigned round = 0;; round++) {
+        expected = atomic_load_explicit(&r->append_lock, memory_order_relaxed);
+        if (expected == 0) {
+            /* Taken as contended: another waiter may be asleep behind us. */
+            if (atomic_compare_exchange_weak_explicit(&r->append_lock, &expected, me | REPL_APPEND_CONTENDED,
+                                                      memory_order_acquire, memory_order_relaxed))
+                return;
+            continue;
+        }
+        if (round < 64) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        if (!(expected & REPL_APPEND_CONTENDED) &&
+            !atomic_compare_exchange_weak_explicit(&r->append_lock, &expected, expected | REPL_APPEND_CONTENDED,
+                                                   memory_order_relaxed, memory_order_relaxed))
+            continue;
+        struct timespec timeout = {0, 2 * 1000 * 1000};
+        repl_syscall(SYS_futex, &r->append_lock, FUTEX_WAIT, expected | REPL_APPEND_CONTENDED, &timeout, NULL, 0);
+        pid_t holder = (pid_t)(expected & ~REPL_APPEND_CONTENDED);
+        if ((round & 63) == 63) {
+            if (repl_syscall(SYS_kill, holder, 0) == -ESRCH)  /* raw: the error is the result */
+                atomic_compare_exchange_strong_explicit(&r->append_lock, &expected, 0, memory_order_relaxed, memory_order_relaxed);
+            repl_check_tool();
+        }
+    }
+}
+
+void repl_unlock_appends(void) {
+    repl_shared *r = repl_region;
+    if (atomic_exchange_explicit(&r->append_lock, 0, memory_order_release) & REPL_APPEND_CONTENDED)
+        repl_syscall(SYS_futex, &r->append_lock, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
 /* ---- payload areas ------------------------------------------------------------------------ */
 
 static pthread_key_t area_key; /* gives a thread's payload area back when it exits */

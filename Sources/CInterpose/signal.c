@@ -185,15 +185,23 @@ REPL_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
     return after_mask_change(counted, repl_real.pthread_sigmask(how, set, old));
 }
 
-/* sigsuspend ends with a handled signal, so at replay the thread's next turn is that delivery:
- * it runs there instead of the real wait, which no replayed signal would end. */
+/* Replay: sigsuspend's wait, which ends with the delivery that is this thread's next turn (a
+ * real wait would never end: real deliveries are ignored, and the signal may have come from
+ * outside the recording, as nginx's master's SIGQUIT does). The handler runs under the call's
+ * mask, and so do the deliveries the kernel made with it. False once live. */
+static bool replay_suspension(const sigset_t *mask) {
+    sigset_t before;
+    bool masked = repl_real.pthread_sigmask(SIG_SETMASK, mask, &before) == 0;
+    bool replayed = repl_await_signal_turn();
+    if (replayed) repl_take_signal_turns(false, mask, false);
+    if (masked) repl_real.pthread_sigmask(SIG_SETMASK, &before, NULL);
+    if (replayed) errno = EINTR;
+    return replayed;
+}
+
 REPL_EXPORT int sigsuspend(const sigset_t *mask) {
     ENSURE(sigsuspend);
-    if (count_mask_change() && repl_replay_mode && repl_await_signal_turn()) {
-        repl_take_signal_turns(false, mask, false);  /* others the kernel delivered with it */
-        errno = EINTR;
-        return -1;
-    }
+    if (count_mask_change() && repl_replay_mode && replay_suspension(mask)) return -1;
     return repl_real.sigsuspend(mask);
 }
 
@@ -243,3 +251,6 @@ REPL_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
     if (sigaction(sig, &action, &old) != 0) return SIG_ERR;
     return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
 }
+
+
+

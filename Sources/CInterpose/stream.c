@@ -1,5 +1,5 @@
 /*
- * stdio streams: fopen, fopen64, fdopen, freopen, freopen64, and stdin. glibc's stdio reads,
+ * stdio streams: fopen, fopen64, fdopen, freopen, freopen64, and the standard streams. glibc's stdio reads,
  * writes and closes with
  * direct system calls, so fread on /dev/urandom or fgets on a pipe would bypass the read
  * wrapper, and fclose would free a descriptor number out of sequence. The streams the layer
@@ -154,8 +154,24 @@ REPL_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream) {
     return reopen_layer_stream(path, mode, stream);
 }
 
-void repl_adopt_stdin(void) {
-    if (!repl_fd_is_recorded(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFL) < 0) return;
-    FILE *stream = layer_stream(STDIN_FILENO, "r");
-    if (stream) stdin = stream;
+/* stdout and stderr become layer streams too, buffered as glibc would buffer them (a cookie
+ * stream would be fully buffered on a terminal): their writes are then the write wrapper's, so
+ * that they are numbered where the recording needs them (the recording's pipes, the inherited
+ * outputs) and not made into the recording's pipes at replay, where nobody reads them. */
+static FILE *output_stream(int fd, int buffering) {
+    if (fcntl(fd, F_GETFL) < 0) return NULL;
+    FILE *stream = layer_stream(fd, "w");
+    if (!stream) return NULL;
+    if (buffering == _IOFBF && isatty(fd)) buffering = _IOLBF;
+    setvbuf(stream, NULL, buffering, BUFSIZ);
+    return stream;
+}
+
+void repl_adopt_standard_streams(void) {
+    FILE *stream;
+    if (repl_fd_is_recorded(STDIN_FILENO) && fcntl(STDIN_FILENO, F_GETFL) >= 0 &&
+        (stream = layer_stream(STDIN_FILENO, "r")))
+        stdin = stream;
+    if ((stream = output_stream(STDOUT_FILENO, _IOFBF))) stdout = stream;
+    if ((stream = output_stream(STDERR_FILENO, _IONBF))) stderr = stream;
 }

@@ -14,9 +14,9 @@ public struct ProgramLauncher {
     public var region: SharedRegion
     /// Signals the tool ignores for itself that the program gets with default handling.
     public var defaultSignals: [Int32]
-    /// Device and inode of the outputs whose writes are performed at replay (replplay's stdout
-    /// and stderr); zeros when recording. Passed in a fixed width either way, so that the
-    /// program's initial stack is laid out the same at record and at replay.
+    /// Device and inode of the tool's own stdout and stderr, which the recording's processes
+    /// share: their writes are numbered at record and made at replay. Passed in a fixed width,
+    /// so that the program's initial stack is laid out the same at record and at replay.
     public var inheritedOutputs: [(device: UInt64, inode: UInt64)] = [(0, 0), (0, 0)]
     /// The working directory to start in (nil: the tool's own).
     public var workingDirectory: String?

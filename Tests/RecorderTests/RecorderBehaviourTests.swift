@@ -166,7 +166,7 @@ import Testing
             }
         }
         #expect(sawBigRead)
-        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 3, exitStatus: 0)))  // open, read, getrandom
+        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 4, exitStatus: 0)))  // open, read, getrandom, its line on stdout
     }
 
     @Test func theProgramStopsWhenTheRecorderDies() throws {

@@ -32,6 +32,8 @@
  *   2  output commit (commit_wanted, committed, the futex words) and the waiter table.
  *   3  commit_wanted on a cache line of its own (it shared next_sequence's); a slot's call
  *      fields grouped as repl_call (same offsets); kinds from replkinds.h (same numbers).
+ *      append_lock was taken from line 4's padding later, with no bump: every tool zeroes the
+ *      region and none reads the word, so tools and layers of version 3 still work together.
  */
 #ifndef REPLREC_REPLABI_H
 #define REPLREC_REPLABI_H
@@ -72,7 +74,7 @@
 #define REPL_ENV_SHM "REPLREC_SHM"         /* name of the shared-memory object */
 #define REPL_ENV_PROCESS "REPLREC_PROCESS" /* logical process id of a process started by exec */
 #define REPL_ENV_LAYER "REPLREC_LAYER"     /* path of libreplintercept.so, to keep it on exec */
-#define REPL_ENV_OUTPUTS "REPLREC_OUTPUTS" /* replay: "dev:ino,dev:ino" of the inherited outputs */
+#define REPL_ENV_OUTPUTS "REPLREC_OUTPUTS" /* "dev:ino,dev:ino" of the inherited outputs (replrec's, replplay's) */
 
 /* Logical ids (R3): the root process is 0, a forked or spawned process gets the sequence number
  * of its fork; a process's main thread is 0, a created thread gets the number of its
@@ -186,7 +188,11 @@ typedef struct repl_shared {
     uint32_t free_count;
     _Atomic uint32_t processes_started;
     _Atomic uint32_t threads_started;
-    uint8_t pad4[44];
+    /* Record, the layer only: held while a thread numbers and makes an append to a regular file,
+     * so that appends from several processes are numbered in the order they land in the file
+     * (0: free; else the holder's tid, with REPL_APPEND_CONTENDED when others wait). */
+    _Atomic uint32_t append_lock;
+    uint8_t pad4[40];
     /* Line 5. */
     repl_divergence divergence;
 } repl_shared;
@@ -198,6 +204,8 @@ _Static_assert(offsetof(repl_shared, commit_wanted) == 128, "repl_shared.commit_
 _Static_assert(offsetof(repl_shared, drained) == 192, "repl_shared.drained");
 _Static_assert(offsetof(repl_shared, area_lock) == 256, "repl_shared.area_lock");
 _Static_assert(offsetof(repl_shared, divergence) == 320, "repl_shared.divergence");
+_Static_assert(offsetof(repl_shared, append_lock) == 276, "repl_shared.append_lock");
+#define REPL_APPEND_CONTENDED 0x80000000u
 
 /* ---- where the parts are ---------------------------------------------------------------- */
 

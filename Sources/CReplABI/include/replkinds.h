@@ -99,6 +99,11 @@
     /* Written by the recorder (112-127) */                                                    \
     X(112, LOST, "lost")                                                                       \
     /* Input, output and descriptors, continued (128-159) */                                   \
+    X(128, SENDFILE, "sendfile")                                                               \
+    X(129, SPLICE, "splice")                                                                   \
+    X(130, TEE, "tee")                                                                         \
+    X(131, COPY_FILE_RANGE, "copy_file_range")                                                 \
+    X(132, VMSPLICE, "vmsplice")                                                               \
     /* Processes, threads and signals, continued (160-191) */                                  \
     X(160, SIGWAIT, "sigwait")                                                                 \
     /* File locks (192-199) */                                                                 \
