@@ -145,7 +145,7 @@ import TestSupport
         /// anything working inside the test's directory.
         func leftovers() -> [String] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-            return names.filter { Int32($0) != nil }.compactMap { pid in
+            return names.filter { Int32($0) != nil }.compactMap { (pid: String) -> String? in
                 guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") else { return nil }
                 let cwd = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? ""
                 var status = stat()
@@ -157,10 +157,16 @@ import TestSupport
         }
 
         /// What a replay that was stopped leaves: the scenario's directory (a later replay would
-        /// meet it where the recording made a fresh one) and the server's shared memory files.
+        /// meet it where the recording made a fresh one), the server's System V segment (its id
+        /// is on the last line of postmaster.pid: "key id") and its shared memory files.
         func cleanAfterReplay() {
             let fm = FileManager.default
             for name in (try? fm.contentsOfDirectory(atPath: runs)) ?? [] where name.hasPrefix("pg.") {
+                let pidFile = runs + "/" + name + "/data/postmaster.pid"
+                let lines = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n")
+                if lines.count >= 7, let id = lines[6].split(separator: " ").last.flatMap({ Int32($0) }) {
+                    _ = shmctl(id, IPC_RMID, nil)
+                }
                 try? fm.removeItem(atPath: runs + "/" + name)
             }
             for name in (try? fm.contentsOfDirectory(atPath: "/dev/shm")) ?? [] where name.hasPrefix("PostgreSQL.") {
