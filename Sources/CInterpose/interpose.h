@@ -278,6 +278,12 @@ static inline uint64_t repl_turn_sequence(repl_slot *slot) {
     return atomic_load_explicit(&slot->sequence, memory_order_relaxed);
 }
 
+/* Replay, as a process ends (the layer's destructor, after the program's atexit handlers): runs
+ * the signal deliveries that are this thread's next messages. On the primary they came after
+ * the thread's last intercepted call (a second SIGTERM while postgres ran its exit handlers);
+ * without a later call, their turns would never be taken and replay would stall. */
+REPL_HIDDEN void repl_take_final_signal_turns(void);
+
 /* Completes a turn whose message is a signal delivery and runs the program's handler. */
 REPL_HIDDEN void repl_replay_signal(repl_slot *slot);
 

@@ -9,6 +9,8 @@
  * can poll it and set options on it, and once live reads end-of-file from it (the primary's
  * clients reconnect); what it writes to one once live is dropped (io.c), not a SIGPIPE. bind and listen are only noted, so a backup can run on its primary's own
  * host; at promotion the noted sockets are bound and listen for real (repl_sockets_go_live).
+ * A Unix socket bound to a path is the exception: its bind is made at replay, for the file it
+ * makes (replay_bind), but it listens only once live.
  * setsockopt is applied (it shapes the socket that goes live) but answers as recorded; names and
  * getsockopt answer from the log.
  */
@@ -18,6 +20,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* ---- sockets noted at replay (bound or listening on the primary) ------------------------ */
@@ -26,6 +29,7 @@ struct noted_socket {
     int fd;  /* -1: a free entry */
     int backlog;
     bool listening;
+    bool bound;  /* bound for real at replay already (a path in the file system) */
     socklen_t length;
     struct sockaddr_storage address;
 };
@@ -78,7 +82,7 @@ void repl_sockets_go_live(void) {
     for (int i = 0; i < noted_count; i++) {
         struct noted_socket *entry = &noted[i];
         if (entry->fd < 0) continue;
-        if (repl_real.bind(entry->fd, (struct sockaddr *)&entry->address, entry->length) != 0) {
+        if (!entry->bound && repl_real.bind(entry->fd, (struct sockaddr *)&entry->address, entry->length) != 0) {
             report_live_failure("bind", entry->fd);
             continue;
         }
@@ -156,17 +160,35 @@ REPL_EXPORT int connect(int fd, const struct sockaddr *address, socklen_t addres
 
 /* ---- bind and listen: noted at replay, real at promotion -------------------------------- */
 
+/* Whether `address` names a Unix socket by a path: its bind makes a file, not a claim on the
+ * network (abstract names and autobind make none). */
+static bool names_a_path(const struct sockaddr *address, socklen_t length) {
+    const struct sockaddr_un *unix_address = (const struct sockaddr_un *)address;
+    return address && length > offsetof(struct sockaddr_un, sun_path) && address->sa_family == AF_UNIX &&
+           unix_address->sun_path[0] != '\0';
+}
+
+/* A bind that succeeded on the primary. A network address is only noted: the primary, or
+ * whoever holds the port, keeps it. A Unix path is bound for real: the bind's effect the
+ * program relies on is the socket file (postgres chmods and stats it, unlinks it at exit), a
+ * file of the recording like the regular files replay writes. The socket does not listen until
+ * promotion, so nobody outside can connect to it (ECONNREFUSED). When the path is taken (a
+ * primary on the same host still holds it), it stays only noted, as before. */
+static void replay_bind(int fd, const struct sockaddr *address, socklen_t length) {
+    struct noted_socket *entry = length <= sizeof entry->address ? noted_socket(fd, true) : NULL;
+    if (!entry) return;
+    memcpy(&entry->address, address, length);
+    entry->length = length;
+    entry->bound = names_a_path(address, length) && repl_real.bind(fd, address, length) == 0;
+}
+
 REPL_EXPORT int bind(int fd, const struct sockaddr *address, socklen_t length) {
     ENSURE(bind);
     if (repl_replaying()) {
         REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_BIND, (uint64_t)fd, true);
         if (slot) {
-            struct noted_socket *entry = slot->call.result == 0 && length <= sizeof entry->address ? noted_socket(fd, true) : NULL;
-            if (entry) {
-                memcpy(&entry->address, address, length);
-                entry->length = length;
-            }
+            if (slot->call.result == 0) replay_bind(fd, address, length);
             return (int)repl_turn_complete(slot);
         }
     }

@@ -545,6 +545,14 @@ REPL_EXPORT void exit(int status) {
     __builtin_unreachable();
 }
 
+/* The end of a process that returned from main or called exit: its atexit handlers have run
+ * (their calls took their turns); deliveries recorded after its last call take theirs here.
+ * _exit runs no destructor, and needs none: no handler runs after its exit message unless the
+ * signal came inside the layer, and then it is taken as the thread leaves record_exit. */
+__attribute__((destructor)) static void take_final_signal_turns(void) {
+    repl_take_final_signal_turns();
+}
+
 REPL_EXPORT void _exit(int status) {
     ENSURE(_exit);
     record_exit(status);
