@@ -39,6 +39,30 @@ import Testing
         #expect(Set(MessageKind.known.map(\.rawValue)) == Set(entries.map(\.number)))
     }
 
+    /// The functions the layer reports as not covered (coverage.c) are ones it does not export,
+    /// and a program that imports two of them hears of it from replrec and from logtool stat.
+    @Test func uncoveredImportsAreReported() throws {
+        let source = try String(contentsOfFile: Recording.root + "/Sources/CInterpose/coverage.c", encoding: .utf8)
+        let table = try #require(source.range(of: "uncovered[] = {").flatMap { start in
+            source.range(of: "};", range: start.upperBound..<source.endIndex).map { source[start.upperBound..<$0.lowerBound] }
+        })
+        let names = table.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(names.count > 50 && names == names.sorted(), "the table is searched with bsearch")
+        let exported = try Recording.run("/usr/bin/nm", ["-D", "--defined-only", Recording.layer]).stdout
+        for name in names { #expect(!exported.contains(" \(name)\n"), "the layer interposes \(name)") }
+
+        let dir = TemporaryDirectory()
+        let program = try Recording.fixture("uncovered_calls")
+        let (recorded, log) = try Recording.record([program], in: dir)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stderr.contains("not covered, so not recorded if called: gethostname, uname "), "\(recorded.stderr)")
+        let stat = try runProgram(Recording.logtool, ["stat", log])
+        #expect(stat.stdout.contains("  gethostname  uncovered_calls\n"), "\(stat.stdout)")
+        #expect(stat.stdout.contains("  uname        uncovered_calls\n"), "\(stat.stdout)")
+        let replayed = try runProgram(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+    }
+
     /// The fortified fixture really calls the checking entry points it is there to cover.
     @Test func theFortifiedFixtureCallsTheCheckingEntryPoints() throws {
         let fixture = try #require(FixtureRecordingTests.cases.first { $0.name == "fortified" })
