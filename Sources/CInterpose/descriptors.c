@@ -73,7 +73,7 @@ bool repl_is_inherited_output(const struct stat *info) {
 
 int repl_settle(int fd, int recorded) {
     if (fd < 0 || recorded < 0 || fd == recorded) return fd;
-    int descriptor_flags = fcntl(fd, F_GETFD);
+    int descriptor_flags = repl_real.fcntl(fd, F_GETFD);
     if (repl_real.dup3(fd, recorded, descriptor_flags >= 0 && (descriptor_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
         return fd;
     repl_real.close(fd);
@@ -82,7 +82,7 @@ int repl_settle(int fd, int recorded) {
 
 void repl_settle_pair(int fds[2], const int recorded[2]) {
     if (recorded[0] == fds[1] && recorded[1] == fds[0]) {  /* swapped: go through a spare number */
-        int spare = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
+        int spare = repl_real.fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
         if (spare < 0) return;
         repl_real.close(fds[0]);
         fds[0] = spare;

@@ -141,9 +141,10 @@ static inline uint16_t repl_guard_enter(void) {
 /* Replay: runs the signal deliveries that are this thread's turns now, if any: only those
  * delivered as the thread left the layer, when `leaving`; when `mask` is given (the thread has
  * just changed its mask), only those it lets through that came after this many mask changes on
- * the primary (or before any). With `wait`, it first waits for the thread's turn, which tells whether a
- * delivery is next (a thread that has just unblocked a handled signal: the turns before may
- * not have completed yet). A thread blocked in a real wait (a join) calls it too, in slices. */
+ * the primary (or before any). With `wait`, it first waits for the thread's turn, which tells
+ * whether a delivery is next (a thread that has just let a handled signal through: the turns
+ * before may not have completed yet). A thread blocked in a real wait (a join) calls it too, in
+ * slices. */
 REPL_HIDDEN void repl_take_signal_turns(bool leaving, const sigset_t *mask, bool wait);
 
 static inline void repl_guard_leave(const uint16_t *outer_depth) {
@@ -189,7 +190,8 @@ REPL_HIDDEN uint64_t repl_take(void);
 REPL_HIDDEN void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result,
                               int error, const struct repl_piece *pieces, int count);
 
-/* Record: held around numbering and making an append to a regular file (io.c). */
+/* Record: held around numbering and making an append to a regular file, or a write to an
+ * inherited output (io.c), so that the log has them in the order they were made. */
 REPL_HIDDEN void repl_lock_appends(void);
 REPL_HIDDEN void repl_unlock_appends(void);
 
@@ -246,17 +248,6 @@ REPL_HIDDEN bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool chec
         int64_t recorded_;                                                                   \
         if (repl_replay_outcome(kind, resource, true, &piece_, piece_.length ? 1 : 0, &recorded_)) \
             return (type)recorded_;                                                          \
-    }
-
-/* The same, running `then` (which may use `buffer`) before the recorded result is returned. */
-#define REPLAY_RECORDED_THEN(kind, resource, buffer, size, type, then)                       \
-    if (repl_replaying()) {                                                                  \
-        struct repl_piece piece_ = {(buffer), (size)};                                       \
-        int64_t recorded_;                                                                   \
-        if (repl_replay_outcome(kind, resource, true, &piece_, piece_.length ? 1 : 0, &recorded_)) { \
-            then;                                                                            \
-            return (type)recorded_;                                                          \
-        }                                                                                    \
     }
 
 /* Record: notes the uncovered functions that the process's objects loaded since it last looked

@@ -5,11 +5,13 @@
  * Input is acquire-like: the real call, then the number, with the bytes read (or the ready
  * set, the peer address) as the payload. Writes are numbered after their effect too: a write to
  * a pipe can block until its reader reads, and a thread must not hold an unpublished number
- * while it waits on another program thread (see interpose.h).
+ * while it waits on another program thread (see interpose.h). Appends and writes to the
+ * inherited outputs are the exception, numbered and made under one lock (WRITE).
  *
  * At replay, input comes from the log and is not read; writes are performed only on the outputs
- * replplay inherited (its stdout and stderr), since the other end of every pipe and socket of
- * the recording is replayed too. Accept, connect and the other socket calls are in net.c.
+ * replplay inherited (its stdout and stderr) and on appended files, since the other end of every
+ * pipe and socket of the recording is replayed too. Accept, connect and the other socket calls
+ * are in net.c.
  */
 #include "interpose.h"
 
@@ -32,14 +34,13 @@ static int vector_pieces(const struct iovec *iov, int count, size_t total, struc
     return n;
 }
 
-/* The iovec as writable pieces for a replayed payload. */
 /* Replays input into the iovec; false once promoted. */
-static bool replay_vector(uint16_t kind, int fd, const struct iovec *iov, int count, ssize_t *result) {
+static bool replay_vector(uint16_t kind, uint64_t resource, const struct iovec *iov, int count, ssize_t *result) {
     /* alloca, as when recording: the layer must not change the program's heap. */
     struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (size_t)(count > 0 ? count : 1));
     for (int i = 0; i < count; i++) pieces[i] = (struct repl_piece){iov[i].iov_base, iov[i].iov_len};
     int64_t recorded;
-    bool replayed = repl_replay_outcome(kind, (uint64_t)fd, true, pieces, count, &recorded);
+    bool replayed = repl_replay_outcome(kind, resource, true, pieces, count, &recorded);
     *result = (ssize_t)recorded;
     return replayed;
 }
@@ -53,12 +54,12 @@ static bool replay_buffer(uint16_t kind, int fd, void *buffer, size_t length, ss
     return true;
 }
 
-static void record_vector(uint16_t kind, int fd, ssize_t result, const struct iovec *iov, int count) {
+static void record_vector(uint16_t kind, uint64_t resource, ssize_t result, const struct iovec *iov, int count) {
     struct repl_piece stack[16];
     struct repl_piece *pieces = stack;
     if (count > 16) pieces = alloca(sizeof(struct repl_piece) * (size_t)count);
     int n = result > 0 ? vector_pieces(iov, count, (size_t)result, pieces) : 0;
-    repl_record_pieces(kind, (uint64_t)fd, result, result < 0 ? errno : 0, pieces, n);
+    repl_record_pieces(kind, resource, result, result < 0 ? errno : 0, pieces, n);
 }
 
 REPL_EXPORT ssize_t read(int fd, void *buffer, size_t length) {
@@ -74,9 +75,9 @@ REPL_EXPORT ssize_t read(int fd, void *buffer, size_t length) {
 REPL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int count) {
     ENSURE(readv);
     ssize_t result;
-    if (repl_replaying() && repl_fd_is_recorded(fd) && replay_vector(REPL_READV, fd, iov, count, &result)) return result;
+    if (repl_replaying() && repl_fd_is_recorded(fd) && replay_vector(REPL_READV, (uint64_t)fd, iov, count, &result)) return result;
     result = repl_real.readv(fd, iov, count);
-    if (repl_active() && repl_fd_is_recorded(fd)) record_vector(REPL_READV, fd, result, iov, count);
+    if (repl_active() && repl_fd_is_recorded(fd)) record_vector(REPL_READV, (uint64_t)fd, result, iov, count);
     return result;
 }
 
@@ -93,9 +94,9 @@ REPL_EXPORT ssize_t pread(int fd, void *buffer, size_t length, off_t offset) {
 REPL_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int count, off_t offset) {
     ENSURE(preadv);
     ssize_t result;
-    if (repl_replaying() && repl_fd_is_recorded(fd) && replay_vector(REPL_PREADV, fd, iov, count, &result)) return result;
+    if (repl_replaying() && repl_fd_is_recorded(fd) && replay_vector(REPL_PREADV, (uint64_t)fd, iov, count, &result)) return result;
     result = repl_real.preadv(fd, iov, count, offset);
-    if (repl_active() && repl_fd_is_recorded(fd)) record_vector(REPL_PREADV, fd, result, iov, count);
+    if (repl_active() && repl_fd_is_recorded(fd)) record_vector(REPL_PREADV, (uint64_t)fd, result, iov, count);
     return result;
 }
 
@@ -378,17 +379,19 @@ static bool appends(int fd, const struct stat *info) {
  * one's output is a file and the other's a pipe. Replay: the turn; the real write only on an
  * inherited output or an appended file; the recorded result. Once live, an answer to a
  * connection that was the primary's is dropped: its client is gone. Record: output commit before
- * a socket write, the number after the effect; an append numbered and made under the append lock
- * (it does not wait for another program thread: a regular file's write ends by itself). */
+ * a socket write; the number after the effect, or, for an append or an inherited output, taken
+ * and the write made under the append lock (the write waits for no program thread: a file's
+ * ends by itself, and an inherited output's reader is outside the recording). */
 #define WRITE(kind, fd, length, real_write)                                                  \
     struct stat info_;                                                                       \
     if (repl_replaying()) {                                                                  \
-        bool recorded_ = repl_stat_is_recorded(fd, &info_);                                  \
-        if (recorded_ || appends(fd, &info_) || repl_is_inherited_output(&info_)) {          \
+        bool recorded_ = repl_stat_is_recorded(fd, &info_);                               \
+        bool inherited_ = repl_is_inherited_output(&info_);                               \
+        if (recorded_ || inherited_ || appends(fd, &info_)) {                                \
             REPL_GUARD();                                                                    \
             repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                         \
             if (slot) {                                                                      \
-                if (!recorded_ || repl_is_inherited_output(&info_)) (void)(real_write);      \
+                if (!recorded_ || inherited_) (void)(real_write);                            \
                 return (ssize_t)repl_turn_complete(slot);                                    \
             }                                                                                \
             if (repl_is_stand_in(fd)) return (ssize_t)(length);                              \
@@ -397,7 +400,8 @@ static bool appends(int fd, const struct stat *info) {
     }                                                                                        \
     if (!repl_active()) return (real_write);                                                 \
     bool recorded_ = repl_stat_is_recorded(fd, &info_);                                      \
-    if ((!recorded_ && appends(fd, &info_)) || repl_is_inherited_output(&info_)) {           \
+    if (recorded_ && S_ISSOCK(info_.st_mode)) repl_commit_output();                          \
+    if (repl_is_inherited_output(&info_) || (!recorded_ && appends(fd, &info_))) {           \
         ssize_t result;                                                                      \
         int error;                                                                           \
         {                                                                                    \
@@ -412,7 +416,6 @@ static bool appends(int fd, const struct stat *info) {
         if (error) errno = error;                                                            \
         return result;                                                                       \
     }                                                                                        \
-    if (recorded_ && S_ISSOCK(info_.st_mode)) repl_commit_output();                          \
     ssize_t result = (real_write);                                                           \
     if (recorded_) {                                                                         \
         repl_record(kind, (uint64_t)(fd), result, result < 0 ? errno : 0, NULL, 0);         \
@@ -449,4 +452,23 @@ REPL_EXPORT ssize_t sendto(int fd, const void *buffer, size_t length, int flags,
 REPL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *message, int flags) {
     ENSURE(sendmsg);
     WRITE(REPL_SENDMSG, fd, vector_length(message->msg_iov, message->msg_iovlen), repl_real.sendmsg(fd, message, flags));
+}
+
+/* vmsplice moves the program's memory into a pipe: a writev. From a pipe's read end it moves the
+ * pipe's bytes into memory: a readv, whose bytes are the payload (resource: the descriptor, with
+ * this bit). */
+#define VMSPLICE_FROM_PIPE (1ull << 32)
+
+REPL_EXPORT ssize_t vmsplice(int fd, const struct iovec *iov, size_t count, unsigned int flags) {
+    ENSURE(vmsplice);
+    long mode = repl_syscall(SYS_fcntl, fd, F_GETFL, 0);
+    if (mode < 0 || (mode & O_ACCMODE) != O_RDONLY) {
+        WRITE(REPL_VMSPLICE, fd, vector_length(iov, count), repl_real.vmsplice(fd, iov, count, flags));
+    }
+    uint64_t resource = (uint64_t)(uint32_t)fd | VMSPLICE_FROM_PIPE;
+    ssize_t result;
+    if (repl_replaying() && replay_vector(REPL_VMSPLICE, resource, iov, (int)count, &result)) return result;
+    result = repl_real.vmsplice(fd, iov, count, flags);
+    if (repl_active()) record_vector(REPL_VMSPLICE, resource, result, iov, (int)count);
+    return result;
 }

@@ -107,9 +107,9 @@ void repl_place_stand_in(int fd, int flags) {
         repl_real.dup3(pair[0], fd, (flags & SOCK_CLOEXEC) ? O_CLOEXEC : 0);
         repl_real.close(pair[0]);
     } else if (!(flags & SOCK_CLOEXEC)) {
-        fcntl(fd, F_SETFD, 0);
+        repl_real.fcntl(fd, F_SETFD, 0);
     }
-    if (flags & SOCK_NONBLOCK) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    if (flags & SOCK_NONBLOCK) repl_real.fcntl(fd, F_SETFL, repl_real.fcntl(fd, F_GETFL) | O_NONBLOCK);
     mark_stand_in(fd, true);
 }
 

@@ -119,7 +119,6 @@
     X(int, sigprocmask, (int, const sigset_t *, sigset_t *))                                   \
     X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))                               \
     X(int, sigsuspend, (const sigset_t *))                                                     \
-    X(int, sigwaitinfo, (const sigset_t *, siginfo_t *))                                       \
     X(int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *))             \
     /* kill.c */                                                                               \
     X(int, kill, (pid_t, int))                                                                 \

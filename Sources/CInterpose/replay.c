@@ -241,28 +241,25 @@ bool repl_await_signal_turn(void) {
     return true;
 }
 
-/* The next message of this thread in the part of the log the replayer has fed, when it is a
- * signal delivery; NULL when it is another call, or none is in sight. */
-static repl_slot *next_own_signal(repl_shared *r, uint64_t *sequence) {
+/* Whether this thread's next message, in the part of the log the replayer has fed, is a signal
+ * delivery (false when it is another call, or none is in sight). */
+static bool next_own_is_signal(repl_shared *r) {
     uint64_t first = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
     for (uint64_t s = first; s < first + REPL_RING_SLOTS; s++) {
         repl_slot *slot = filled(r, s);
-        if (!slot) return NULL;  /* not fed yet, or refilled meanwhile: nothing in sight */
+        if (!slot) return false;  /* not fed yet, or refilled meanwhile: nothing in sight */
         if (!is_mine(slot)) continue;
         bool is_signal = slot->call.kind == REPL_SIGNAL;
         atomic_thread_fence(memory_order_acquire);
-        if (repl_slot_published(slot) != s) return NULL;  /* the fields were a later message's */
-        *sequence = s;
-        return is_signal ? slot : NULL;
+        return repl_slot_published(slot) == s && is_signal;  /* else the fields were a later message's */
     }
-    return NULL;
+    return false;
 }
 
 void repl_take_final_signal_turns(void) {
     repl_shared *r = repl_region;
     if (!r || !repl_replay_mode || repl_self.depth != 0 || repl_self.thread == REPL_UNKNOWN_THREAD) return;
-    uint64_t sequence;
-    while (!atomic_load_explicit(&r->promoted, memory_order_acquire) && next_own_signal(r, &sequence)) {
+    while (!atomic_load_explicit(&r->promoted, memory_order_acquire) && next_own_is_signal(r)) {
         /* The delivery is this thread's next message: every turn before it will be taken by
          * others, so waiting for it cannot hang (a divergence elsewhere stops this thread). */
         repl_slot *slot = await_turn(r);

@@ -214,28 +214,28 @@ REPL_EXPORT int pause(void) {
 
 /* sigwait, sigwaitinfo, sigtimedwait: which signal was taken, and its details, are the result
  * (sigwait's own result is an error number, not -1 and errno). */
-REPL_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info) {
-    ENSURE(sigwaitinfo);
-    siginfo_t taken;
-    REPLAY_RECORDED_THEN(REPL_SIGWAIT, 0, &taken, sizeof taken, int, if (info) *info = taken);
-    int result = repl_real.sigwaitinfo(set, &taken);
-    if (repl_active()) repl_record(REPL_SIGWAIT, 0, result, result < 0 ? errno : 0, &taken, sizeof taken);
-    if (info) *info = taken;
-    return result;
-}
-
 REPL_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout) {
     ENSURE(sigtimedwait);
     siginfo_t taken;
-    REPLAY_RECORDED_THEN(REPL_SIGWAIT, 0, &taken, sizeof taken, int, if (info) *info = taken);
-    int result = repl_real.sigtimedwait(set, &taken, timeout);
-    if (repl_active()) repl_record(REPL_SIGWAIT, 0, result, result < 0 ? errno : 0, &taken, sizeof taken);
-    if (info) *info = taken;
+    struct repl_piece piece = {&taken, sizeof taken};
+    int64_t recorded;
+    int result;
+    if (repl_replaying() && repl_replay_outcome(REPL_SIGWAIT, 0, true, &piece, 1, &recorded)) {
+        result = (int)recorded;
+    } else {
+        result = repl_real.sigtimedwait(set, &taken, timeout);
+        if (repl_active()) repl_record(REPL_SIGWAIT, 0, result, result < 0 ? errno : 0, &taken, result < 0 ? 0 : sizeof taken);
+    }
+    if (info && result >= 0) *info = taken;
     return result;
 }
 
+REPL_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info) {
+    return sigtimedwait(set, info, NULL);
+}
+
 REPL_EXPORT int sigwait(const sigset_t *set, int *sig) {
-    int result = sigwaitinfo(set, NULL);  /* interposed: recorded or replayed there */
+    int result = sigtimedwait(set, NULL, NULL);
     if (result < 0) return errno == EINTR ? sigwait(set, sig) : errno;  /* sigwait is not interrupted */
     *sig = result;
     return 0;
@@ -251,6 +251,3 @@ REPL_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
     if (sigaction(sig, &action, &old) != 0) return SIG_ERR;
     return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
 }
-
-
-

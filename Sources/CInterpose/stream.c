@@ -1,11 +1,10 @@
 /*
- * stdio streams: fopen, fopen64, fdopen, freopen, freopen64, and the standard streams. glibc's stdio reads,
- * writes and closes with
- * direct system calls, so fread on /dev/urandom or fgets on a pipe would bypass the read
- * wrapper, and fclose would free a descriptor number out of sequence. The streams the layer
- * opens are therefore cookie streams whose functions are the wrappers: input from anything that
- * is not a regular file is recorded, and the open and the close are sequenced. The stream keeps
- * its descriptor number, so fileno() still answers.
+ * stdio streams: fopen, fopen64, fdopen, freopen, freopen64, and the standard streams. glibc's
+ * stdio reads, writes and closes with direct system calls, so fread on /dev/urandom or fgets on
+ * a pipe would bypass the read wrapper, and fclose would free a descriptor number out of
+ * sequence. The streams the layer opens are therefore cookie streams whose functions are the
+ * wrappers: input from anything that is not a regular file is recorded, and the open and the
+ * close are sequenced. The stream keeps its descriptor number, so fileno() still answers.
  *
  * freopen of a layer stream (a daemon pointing its stdin at /dev/null) keeps the stream and its
  * descriptor number: the new file is opened and moved onto that number with the wrappers (glibc's
@@ -159,7 +158,7 @@ REPL_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream) {
  * that they are numbered where the recording needs them (the recording's pipes, the inherited
  * outputs) and not made into the recording's pipes at replay, where nobody reads them. */
 static FILE *output_stream(int fd, int buffering) {
-    if (fcntl(fd, F_GETFL) < 0) return NULL;
+    if (repl_real.fcntl(fd, F_GETFL) < 0) return NULL;
     FILE *stream = layer_stream(fd, "w");
     if (!stream) return NULL;
     if (buffering == _IOFBF && isatty(fd)) buffering = _IOLBF;
@@ -169,7 +168,7 @@ static FILE *output_stream(int fd, int buffering) {
 
 void repl_adopt_standard_streams(void) {
     FILE *stream;
-    if (repl_fd_is_recorded(STDIN_FILENO) && fcntl(STDIN_FILENO, F_GETFL) >= 0 &&
+    if (repl_fd_is_recorded(STDIN_FILENO) && repl_real.fcntl(STDIN_FILENO, F_GETFL) >= 0 &&
         (stream = layer_stream(STDIN_FILENO, "r")))
         stdin = stream;
     if ((stream = output_stream(STDOUT_FILENO, _IOFBF))) stdout = stream;

@@ -1,7 +1,7 @@
 /*
  * Transfers the kernel makes between descriptors without the bytes passing through the
- * program: sendfile (and sendfile64), splice, tee, copy_file_range, and vmsplice, which moves
- * the program's memory into a pipe (or a pipe's bytes into it).
+ * program: sendfile (and sendfile64), splice, tee and copy_file_range. (vmsplice, which moves
+ * the program's memory into a pipe or a pipe's bytes into it, is a vector write or read: io.c.)
  *
  * They are writes whose bytes come from another descriptor, and follow the writes' rules (io.c):
  * a transfer that touches a pipe, socket or device of the recording is numbered after its
@@ -21,20 +21,15 @@
  *  - into those from a pipe or socket: the bytes were never in the program's memory, so they are
  *    not in the log either; the replay stops there (divergence) rather than write other bytes,
  *    and the recording says so on standard error.
- * A vmsplice from a pipe into memory is input, recorded and replayed like readv.
  */
 #include "interpose.h"
 
-#include <alloca.h>
-
-#include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
 
 /* A transfer's two ends and the offsets it was given (NULL: the descriptor's own position). */
 struct transfer {
     uint16_t kind;
-    int in, out;  /* in: -1 for vmsplice, whose source is memory */
+    int in, out;
     off64_t *in_offset, *out_offset;
     size_t length;
     struct stat in_info, out_info;
@@ -48,7 +43,7 @@ static uint64_t transfer_resource(const struct transfer *t) {
 
 /* Classifies both ends; false when neither is recorded (a copy between regular files). */
 static bool transfer_is_recorded(struct transfer *t) {
-    t->in_recorded = t->in >= 0 && repl_stat_is_recorded(t->in, &t->in_info);
+    t->in_recorded = repl_stat_is_recorded(t->in, &t->in_info);
     t->out_recorded = repl_stat_is_recorded(t->out, &t->out_info);
     return t->in_recorded || t->out_recorded;
 }
@@ -84,7 +79,7 @@ static void record_transfer(struct transfer *t, ssize_t result, int error) {
 
 /* Moves a regular file's own position by `moved` bytes, where the primary's transfer moved it. */
 static void move_position(int fd, const off64_t *offset, bool recorded, int64_t moved) {
-    if (fd >= 0 && !offset && !recorded && moved > 0) repl_syscall(SYS_lseek, fd, (long)moved, SEEK_CUR);
+    if (!offset && !recorded && moved > 0) repl_syscall(SYS_lseek, fd, (long)moved, SEEK_CUR);
 }
 
 /* Replay, in the turn. Returns the recorded result; `perform` makes the transfer for real for up
@@ -197,58 +192,4 @@ REPL_EXPORT ssize_t copy_file_range(int in, off64_t *in_offset, int out, off64_t
                                   .out_offset = out_offset, .length = length},
                                  flags};
     return transfer(&f.t, repl_replaying(), repl_active(), perform_copy_file_range);
-}
-
-/* ---- vmsplice ---------------------------------------------------------------------------- */
-
-/* Into a pipe, a vmsplice is a writev (the bytes are the program's, made again at replay: made
- * for real only into an inherited output). From a pipe's read end it is a readv: the bytes are
- * the payload (resource: the descriptor, with this bit). */
-#define VMSPLICE_FROM_PIPE (1ull << 32)
-
-static bool reads_from_pipe(int fd) {
-    int mode = fcntl(fd, F_GETFL);
-    return mode >= 0 && (mode & O_ACCMODE) == O_RDONLY;
-}
-
-REPL_EXPORT ssize_t vmsplice(int fd, const struct iovec *iov, size_t count, unsigned int flags) {
-    ENSURE(vmsplice);
-    bool replaying = repl_replaying(), active = repl_active();
-    if (!replaying && !active) return repl_real.vmsplice(fd, iov, count, flags);
-    bool input;
-    {
-        REPL_GUARD();  /* the layer's own fcntl */
-        input = reads_from_pipe(fd);
-    }
-    uint64_t resource = (uint64_t)(uint32_t)fd | (input ? VMSPLICE_FROM_PIPE : 0);
-    struct repl_piece stack[16];
-    struct repl_piece *pieces = count <= 16 ? stack : alloca(sizeof(struct repl_piece) * count);
-    if (replaying) {
-        REPL_GUARD();
-        repl_slot *slot = repl_turn(REPL_VMSPLICE, resource, true);
-        if (slot) {
-            if (input) {
-                for (size_t i = 0; i < count; i++) pieces[i] = (struct repl_piece){iov[i].iov_base, iov[i].iov_len};
-                repl_turn_payload(slot, pieces, (int)count);
-            } else {
-                struct stat info;
-                if (repl_stat_is_recorded(fd, &info) && repl_is_inherited_output(&info))
-                    (void)repl_real.vmsplice(fd, iov, count, flags);
-            }
-            return (ssize_t)repl_turn_complete(slot);
-        }
-        return repl_real.vmsplice(fd, iov, count, flags);
-    }
-    ssize_t result = repl_real.vmsplice(fd, iov, count, flags);
-    int error = result < 0 ? errno : 0;
-    int n = 0;
-    for (size_t i = 0, left = input && result > 0 ? (size_t)result : 0; i < count && left > 0; i++) {
-        size_t length = iov[i].iov_len < left ? iov[i].iov_len : left;
-        pieces[n++] = (struct repl_piece){iov[i].iov_base, length};
-        left -= length;
-    }
-    repl_record_pieces(REPL_VMSPLICE, resource, result, error, pieces, n);
-    if (!input) repl_note_output();
-    if (error) errno = error;
-    return result;
 }

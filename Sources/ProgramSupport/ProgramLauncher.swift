@@ -17,7 +17,7 @@ public struct ProgramLauncher {
     /// Device and inode of the tool's own stdout and stderr, which the recording's processes
     /// share: their writes are numbered at record and made at replay. Passed in a fixed width,
     /// so that the program's initial stack is laid out the same at record and at replay.
-    public var inheritedOutputs: [(device: UInt64, inode: UInt64)] = [(0, 0), (0, 0)]
+    public var inheritedOutputs = ProgramLauncher.standardOutputs()
     /// The working directory to start in (nil: the tool's own).
     public var workingDirectory: String?
 
@@ -62,8 +62,8 @@ public struct ProgramLauncher {
     }
 
     /// Device and inode of this process's standard output and error (zeros for one that cannot
-    /// be examined): replplay passes them as `inheritedOutputs`.
-    public static func standardOutputs() -> [(device: UInt64, inode: UInt64)] {
+    /// be examined).
+    static func standardOutputs() -> [(device: UInt64, inode: UInt64)] {
         [STDOUT_FILENO, STDERR_FILENO].map { fd in
             var info = stat()
             guard fstat(fd, &info) == 0 else { return (0, 0) }

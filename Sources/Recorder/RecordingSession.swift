@@ -46,9 +46,8 @@ struct RecordingSession {
         // The terminal sends these to the program too; it decides. The program gets them back
         // as replrec found them.
         let interactive = [SIGINT, SIGQUIT].filter { replrec_is_ignored($0) == 0 }
-        var launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
+        let launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
                                        layer: layer, region: region, defaultSignals: interactive)
-        launcher.inheritedOutputs = ProgramLauncher.standardOutputs()  // numbered, as replplay's are
         let started = SystemClock.monotonicSeconds()
         let (status, uncovered) = try record(launcher, into: writer, ignoring: interactive)
         if configuration.printsSummary {

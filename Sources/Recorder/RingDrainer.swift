@@ -138,9 +138,10 @@ final class RingDrainer: @unchecked Sendable {
         let kind = MessageKind(rawValue: call.kind)
         if call.area == REPL_NO_AREA {
             try withUnsafeBytes(of: slot.pointee.inline_payload) { inline in
+                let payload = UnsafeRawBufferPointer(rebasing: inline[0..<min(length, inline.count)])
                 try writer.append(sequence: sequence, process: call.process, thread: call.thread, kind: kind,
-                                  resource: call.resource, result: call.result, errno: call.error,
-                                  payload: UnsafeRawBufferPointer(rebasing: inline[0..<min(length, inline.count)]))
+                                  resource: call.resource, result: call.result, errno: call.error, payload: payload)
+                if kind == .uncovered { uncovered.add(payload) }
             }
             return
         }

@@ -42,14 +42,13 @@ struct ReplaySupervisor {
     func run() throws -> Int32 {
         let logPath = CurrentProcess.absolute(configuration.logDirectory)
         let header = try recordingHeader(LogDirectory(FilePath(logPath)), path: logPath)
-        var launcher = try programLauncher(header)
+        let launcher = try programLauncher(header)
         let region = launcher.region
         let reader = LogReader(directory: FilePath(logPath), mode: configuration.follow ? .follow : .offline)
         let feeder = RingFeeder(region: region, reader: reader)
         feeder.start()
 
         ProcessTree.becomeSubreaper()
-        launcher.inheritedOutputs = ProgramLauncher.standardOutputs()
         var tree = ProcessTree(root: try launcher.launch())
         let ending = watch(&tree, region: region, feeder: feeder)
         if case .exited = ending { waitForEndRecord(feeder, region: region) }

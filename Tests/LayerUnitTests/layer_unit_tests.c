@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct repl_real_table repl_real; /* descriptors.c moves descriptors with the real dup3 and close */
+struct repl_real_table repl_real; /* descriptors.c moves descriptors with the real dup3, close and fcntl */
 
 static int passed, failed;
 
@@ -171,6 +171,7 @@ static void waiters_are_found_again_and_never_shared(void) {
 int main(void) {
     repl_real.dup3 = dlsym(RTLD_NEXT, "dup3");
     repl_real.close = dlsym(RTLD_NEXT, "close");
+    repl_real.fcntl = dlsym(RTLD_NEXT, "fcntl");
     hiding_keeps_the_users_preloads_in_order();
     hiding_drops_a_preload_of_only_the_layer();
     an_exec_environment_puts_the_layer_first_and_names_the_process();

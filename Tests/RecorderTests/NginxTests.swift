@@ -10,15 +10,6 @@ import Testing
 /// return the recorded results), exits as recorded and writes the same access and error logs:
 /// the logs carry the recorded pids, times and the workers' order of requests.
 @Suite(.serialized) struct NginxTests {
-    static let nginx = "/usr/sbin/nginx"
-
-    static func tool(_ path: String) throws -> String {
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw RealProgramTests.ToolMissing(name: (path as NSString).lastPathComponent)
-        }
-        return path
-    }
-
     /// The configuration: everything nginx writes goes under `root`.
     static func configuration(root: String, port: Int) -> String {
         """
@@ -46,7 +37,7 @@ import Testing
     }
 
     @Test func nginxReplaysToTheSameLogs() throws {
-        let nginx = try Self.tool(Self.nginx), curl = try Self.tool("/usr/bin/curl")
+        let nginx = try RealProgramTests.tool("nginx", in: "/usr/sbin"), curl = try RealProgramTests.tool("curl")
         _ = Recording.layer
         let dir = TemporaryDirectory()
         let root = dir.path

@@ -23,8 +23,8 @@ import Testing
         return path
     }()
 
-    static func tool(_ name: String) throws -> String {
-        let path = "/usr/bin/" + name
+    static func tool(_ name: String, in directory: String = "/usr/bin") throws -> String {
+        let path = directory + "/" + name
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw ToolMissing(name: name)
         }
