@@ -22,11 +22,11 @@ REPL_NO_HEAP
 /* Sorted (bsearch). A test checks that the layer exports none of them. */
 static const char *const uncovered[] = {
     "adjtimex", "aio_error", "aio_error64", "aio_read", "aio_read64", "aio_return", "aio_return64",
-    "aio_suspend", "aio_suspend64", "epoll_pwait2", "flock", "ftime", "get_nprocs",
+    "aio_suspend", "aio_suspend64", "epoll_pwait2", "ftime", "get_nprocs",
     "get_nprocs_conf", "getaddrinfo", "getcpu", "getdomainname", "gethostbyaddr", "gethostbyaddr_r",
     "gethostbyname", "gethostbyname2", "gethostbyname2_r", "gethostbyname_r", "gethostname",
     "getifaddrs", "getloadavg", "getnameinfo", "getpgid", "getpgrp", "getpriority", "getrusage",
-    "getsid", "lio_listio", "lockf", "lockf64", "mq_receive", "mq_timedreceive", "msgrcv",
+    "getsid", "lio_listio", "mq_receive", "mq_timedreceive", "msgrcv",
     "ntp_gettime", "ntp_gettimex", "pidfd_getfd", "pidfd_open", "pidfd_send_signal", "prlimit",
     "prlimit64", "process_vm_readv", "process_vm_writev", "ptrace", "recvmmsg", "res_nquery",
     "res_nsearch", "res_query", "res_search", "sched_getaffinity", "sched_getcpu",

@@ -60,6 +60,10 @@ bool repl_stat_is_recorded(int fd, struct stat *info) {
     return !S_ISREG(info->st_mode) || (info->st_dev != 0 && (info->st_dev == proc_device || info->st_dev == sys_device));
 }
 
+bool repl_status_is_recorded(int fd, struct stat *info) {
+    return repl_stat_is_recorded(fd, info) || repl_is_inherited_output(info);
+}
+
 bool repl_fd_is_recorded(int fd) {
     struct stat info;
     return repl_stat_is_recorded(fd, &info);

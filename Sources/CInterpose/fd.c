@@ -10,8 +10,9 @@
  * descriptors at the same moment may number their calls in the other order than the kernel
  * handed out the descriptors, so the lowest free number alone does not always match.
  *
- * fcntl is here for F_DUPFD; its other commands are the real call, except at replay those that
- * hand the kernel a pid (F_SETOWN: the signals of a descriptor go to the replayed process).
+ * fcntl is here for F_DUPFD; its lock commands go to lock.c; its other commands are the real
+ * call, except at replay those that hand the kernel a pid (F_SETOWN: the signals of a descriptor
+ * go to the replayed process).
  */
 #include "interpose.h"
 
@@ -215,8 +216,9 @@ static bool replay_owner_command(int fd, int command, void *argument, int (*real
     return false;
 }
 
-/* F_DUPFD and F_DUPFD_CLOEXEC create a descriptor: a dup, sequenced and settled like one. Every
- * other command is the real call (F_SETOWN and F_GETOWN mapped at replay). */
+/* F_DUPFD and F_DUPFD_CLOEXEC create a descriptor: a dup, sequenced and settled like one. The
+ * lock commands are file locks (lock.c). Every other command is the real call (F_SETOWN and
+ * F_GETOWN mapped at replay). */
 #define FCNTL(real_fcntl)                                                                    \
     va_list arguments;                                                                       \
     va_start(arguments, command);                                                            \
@@ -226,9 +228,10 @@ static bool replay_owner_command(int fd, int command, void *argument, int (*real
         SEQUENCED_SETTLING(REPL_DUP, fd, real_fcntl(fd, command, argument), NULL, 0,          \
                            replayed = repl_settle(replayed, (int)slot->call.result));         \
     }                                                                                        \
-    int owner_result;                                                                        \
-    if (repl_replaying() && replay_owner_command(fd, command, argument, real_fcntl, &owner_result)) \
-        return owner_result;                                                                 \
+    int handled_result;                                                                      \
+    if (repl_fcntl_lock(fd, command, argument, real_fcntl, &handled_result)) return handled_result; \
+    if (repl_replaying() && replay_owner_command(fd, command, argument, real_fcntl, &handled_result)) \
+        return handled_result;                                                               \
     return real_fcntl(fd, command, argument)
 
 REPL_EXPORT int fcntl(int fd, int command, ...) {

@@ -25,8 +25,9 @@
  * Files: attach.c (the real table, attaching to the region), record.c (the record side of the
  * ring), replay.c (the replay side: turns), commit.c (output commit), descriptors.c (which
  * descriptors are recorded, inherited outputs), environment.c (the layer's variables, exec
- * environments); then one file per family of wrappers: sync.c, time.c, io.c, fd.c, net.c,
- * process.c, signal.c, stream.c.
+ * environments); then one file per family of wrappers: sync.c, time.c, io.c, transfer.c, fd.c,
+ * names.c, lock.c, net.c, process.c, signal.c, kill.c, stream.c, stat.c, fortify.c; coverage.c notes
+ * what none of them covers.
  */
 #ifndef REPLREC_INTERPOSE_H
 #define REPLREC_INTERPOSE_H
@@ -285,6 +286,10 @@ REPL_HIDDEN void repl_replay_signal(repl_slot *slot);
 REPL_HIDDEN bool repl_fd_is_recorded(int fd);
 /* The same, keeping what fstat said in `info` (zeroed when fstat fails). */
 REPL_HIDDEN bool repl_stat_is_recorded(int fd, struct stat *info);
+/* Whether fd's status (fstat, isatty) is recorded: its input is, or it is an inherited output.
+ * replrec's and replplay's outputs may be different things (a terminal, then a file), and a
+ * program chooses its buffering by what it finds (CPython writes a terminal line by line). */
+REPL_HIDDEN bool repl_status_is_recorded(int fd, struct stat *info);
 /* Whether the file `info` describes is one of the outputs replplay inherited (its stdout and
  * stderr): writes to those are performed at replay; writes to pipes and sockets of the
  * recording are not. */
@@ -358,6 +363,10 @@ REPL_HIDDEN pid_t repl_recorded_child(pid_t real);
  * back, the recorded pid of a real one (itself when unknown). */
 REPL_HIDDEN pid_t repl_real_process(pid_t recorded);
 REPL_HIDDEN pid_t repl_recorded_process(pid_t real);
+
+/* fcntl's lock commands (F_SETLK, F_SETLKW, F_GETLK and the F_OFD_ forms), recorded or
+ * replayed as file locks with `real_fcntl`: false for every other command, and for an unlock. */
+REPL_HIDDEN bool repl_fcntl_lock(int fd, int command, void *argument, int (*real_fcntl)(int, int, ...), int *result);
 
 /* Forgets what replay noted about a descriptor being closed. */
 REPL_HIDDEN void repl_forget_socket(int fd);

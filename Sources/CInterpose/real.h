@@ -73,6 +73,7 @@
     /* stat.c */                                                                               \
     X(int, fstat, (int, struct stat *))                                                        \
     X(int, __fxstat, (int, int, struct stat *))                                                \
+    X(int, isatty, (int))                                                                      \
     /* net.c */                                                                                \
     X(int, accept, (int, struct sockaddr *, socklen_t *))                                      \
     X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                                \
@@ -100,6 +101,26 @@
     X(int, epoll_create1, (int))                                                               \
     X(int, fcntl, (int, int, ...))                                                             \
     X(int, fcntl64, (int, int, ...))                                                           \
+    /* names.c */                                                                              \
+    X(int, access, (const char *, int))                                                        \
+    X(int, faccessat, (int, const char *, int, int))                                           \
+    X(ssize_t, readlink, (const char *, char *, size_t))                                       \
+    X(ssize_t, readlinkat, (int, const char *, char *, size_t))                                \
+    X(int, unlink, (const char *))                                                             \
+    X(int, unlinkat, (int, const char *, int))                                                 \
+    X(int, rename, (const char *, const char *))                                               \
+    X(int, renameat, (int, const char *, int, const char *))                                   \
+    X(int, renameat2, (int, const char *, int, const char *, unsigned int))                    \
+    X(int, mkdir, (const char *, mode_t))                                                      \
+    X(int, mkdirat, (int, const char *, mode_t))                                               \
+    X(int, rmdir, (const char *))                                                              \
+    X(int, link, (const char *, const char *))                                                 \
+    X(int, linkat, (int, const char *, int, const char *, int))                                \
+    X(int, symlink, (const char *, const char *))                                              \
+    X(int, symlinkat, (const char *, int, const char *))                                       \
+    /* lock.c */                                                                               \
+    X(int, flock, (int, int))                                                                  \
+    X(int, lockf, (int, int, off_t))                                                           \
     /* process.c */                                                                            \
     X(pid_t, fork, (void))                                                                     \
     X(int, execve, (const char *, char *const[], char *const[]))                               \

@@ -21,9 +21,10 @@ import TestSupport
 /// as nobody through runuser; the user is switched outside the recording, which must not cross it.
 @Suite(.serialized) struct PostgresTests {
     /// The recorded command. Arguments: postgres's bin directory, a directory for the scenario's
-    /// own temporary directory, unix or tcp, the port, and a marker file: when it exists (its
-    /// existence is not recorded), the script runs one more psql, so a replay diverges while the
-    /// server runs.
+    /// own temporary directory, unix or tcp, the port, and a marker file: when it holds a line (a
+    /// regular file's content is not recorded), the script runs one more psql, so a replay
+    /// diverges while the server runs. Its existence alone would not do: a look-up returns the
+    /// recorded result.
     static let scenario = #"""
         #!/bin/bash
         set -u
@@ -42,7 +43,7 @@ import TestSupport
         done
         echo "ready: $ready"
         q() { "$bin/psql" -X -q -A -t "${conn[@]}" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1"; }
-        [ -e "$marker" ] && q "select 1" >/dev/null
+        read -r extra 2>/dev/null <"$marker" && q "select 1" >/dev/null
         q "select random() between 0 and 1, now() <= clock_timestamp()"
         q "create table t(id int primary key, v double precision, at timestamptz default now())"
         q "insert into t select g, random(), clock_timestamp() from generate_series(1, 100) g"
@@ -211,7 +212,7 @@ import TestSupport
         }
 
         // The replayed script takes another path while the server runs: the whole tree goes.
-        FileManager.default.createFile(atPath: setup.marker, contents: nil)
+        FileManager.default.createFile(atPath: setup.marker, contents: Data("more\n".utf8))
         defer { unlink(setup.marker) }
         let (diverged, seconds) = try setup.replay(log)
         #expect(diverged.status == 120, "\(mode): \(diverged.stderr)")

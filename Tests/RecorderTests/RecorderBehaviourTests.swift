@@ -166,7 +166,7 @@ import Testing
             }
         }
         #expect(sawBigRead)
-        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 4, exitStatus: 0)))  // open, read, getrandom, its line on stdout
+        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 5, exitStatus: 0)))  // isatty of stdout, open, read, getrandom, its line
     }
 
     @Test func theProgramStopsWhenTheRecorderDies() throws {

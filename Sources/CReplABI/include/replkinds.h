@@ -104,9 +104,15 @@
     X(130, TEE, "tee")                                                                         \
     X(131, COPY_FILE_RANGE, "copy_file_range")                                                 \
     X(132, VMSPLICE, "vmsplice")                                                               \
+    X(133, ISATTY, "isatty")                                                                   \
+    X(134, PATH_LOOKUP, "path_lookup")                                                         \
+    X(135, PATH_CHANGE, "path_change")                                                         \
     /* Processes, threads and signals, continued (160-191) */                                  \
     X(160, SIGWAIT, "sigwait")                                                                 \
     /* File locks (192-199) */                                                                 \
+    X(192, FLOCK, "flock")                                                                     \
+    X(193, RECORD_LOCK, "record_lock")                                                         \
+    X(194, FILE_LOCK_TEST, "file_lock_test")                                                   \
     /* The layer's notes on the recording (200-207) */                                         \
     X(200, UNCOVERED, "uncovered")
 
