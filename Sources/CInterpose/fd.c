@@ -1,6 +1,7 @@
 /*
  * Descriptors: every call that creates or closes one (socket, socketpair, pipe, open, close,
- * dup, fcntl's F_DUPFD, epoll_create). Linux hands out the lowest free number, so when these calls happen in the
+ * dup, fcntl's F_DUPFD, epoll_create, eventfd, timerfd_create, signalfd, inotify_init,
+ * memfd_create). Linux hands out the lowest free number, so when these calls happen in the
  * recorded order in each process, every descriptor gets the number it had on the primary, and
  * the calls that name descriptors (reads, accepts, polls) find them.
  *
@@ -18,6 +19,11 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 
 /* Puts the two descriptors of a replayed pipe or socketpair where the primary had them (the
  * recorded pair is the payload). */
@@ -160,6 +166,44 @@ REPL_EXPORT int epoll_create(int size) {
 REPL_EXPORT int epoll_create1(int flags) {
     ENSURE(epoll_create1);
     CREATES_ONE(REPL_EPOLL_CREATE, 1, repl_real.epoll_create1(flags));
+}
+
+/* ---- descriptors for events, timers, signals, file watches and memory -------------------------- */
+
+/* What their reads return is recorded (they are not regular files); their numbers are made
+ * here. The resource says which call. signalfd on an existing descriptor changes its mask and
+ * creates nothing: the real call. */
+enum event_descriptor { EVENTFD = 1, TIMERFD, SIGNALFD, INOTIFY, MEMFD };
+
+REPL_EXPORT int eventfd(unsigned int initial, int flags) {
+    ENSURE(eventfd);
+    CREATES_ONE(REPL_EVENT_DESCRIPTOR, EVENTFD, repl_real.eventfd(initial, flags));
+}
+
+REPL_EXPORT int timerfd_create(int clock, int flags) {
+    ENSURE(timerfd_create);
+    CREATES_ONE(REPL_EVENT_DESCRIPTOR, TIMERFD, repl_real.timerfd_create(clock, flags));
+}
+
+REPL_EXPORT int signalfd(int fd, const sigset_t *mask, int flags) {
+    ENSURE(signalfd);
+    if (fd != -1) return repl_real.signalfd(fd, mask, flags);
+    CREATES_ONE(REPL_EVENT_DESCRIPTOR, SIGNALFD, repl_real.signalfd(fd, mask, flags));
+}
+
+REPL_EXPORT int inotify_init(void) {
+    ENSURE(inotify_init);
+    CREATES_ONE(REPL_EVENT_DESCRIPTOR, INOTIFY, repl_real.inotify_init());
+}
+
+REPL_EXPORT int inotify_init1(int flags) {
+    ENSURE(inotify_init1);
+    CREATES_ONE(REPL_EVENT_DESCRIPTOR, INOTIFY, repl_real.inotify_init1(flags));
+}
+
+REPL_EXPORT int memfd_create(const char *name, unsigned int flags) {
+    ENSURE(memfd_create);
+    CREATES_ONE(REPL_EVENT_DESCRIPTOR, MEMFD, repl_real.memfd_create(name, flags));
 }
 
 /* ---- fcntl: the commands that create a descriptor or name a process -------------------------- */

@@ -101,6 +101,12 @@
     X(int, epoll_create1, (int))                                                               \
     X(int, fcntl, (int, int, ...))                                                             \
     X(int, fcntl64, (int, int, ...))                                                           \
+    X(int, eventfd, (unsigned int, int))                                                       \
+    X(int, timerfd_create, (int, int))                                                         \
+    X(int, signalfd, (int, const sigset_t *, int))                                             \
+    X(int, inotify_init, (void))                                                               \
+    X(int, inotify_init1, (int))                                                               \
+    X(int, memfd_create, (const char *, unsigned int))                                         \
     /* names.c */                                                                              \
     X(int, access, (const char *, int))                                                        \
     X(int, faccessat, (int, const char *, int, int))                                           \
