@@ -131,6 +131,7 @@ static void attach(void) {
         repl_quiet_replayed_output(STDERR_FILENO);
     }
     repl_region = region;
+    repl_take_default_actions();
     atomic_fetch_add_explicit(&repl_region->processes_started, 1, memory_order_relaxed);
 }
 

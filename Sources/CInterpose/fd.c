@@ -128,7 +128,7 @@ REPL_EXPORT int close(int fd) {
     int result, error;
     {
         REPL_GUARD();
-        uint64_t sequence = repl_take();
+        uint64_t sequence = repl_take(REPL_CLOSE);
         result = repl_real.close(fd);
         error = result ? errno : 0;
         repl_publish(sequence, REPL_CLOSE, (uint64_t)fd, result, error, NULL, 0);

@@ -186,8 +186,9 @@ REPL_HIDDEN void repl_record(uint16_t kind, uint64_t resource, int64_t result, i
 REPL_HIDDEN void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t result, int error,
                                     const struct repl_piece *pieces, int count);
 
-/* Release-like calls, inside a guard: take the number first, publish after the effect. */
-REPL_HIDDEN uint64_t repl_take(void);
+/* Release-like calls, inside a guard: take the number first (claiming its slot for a call of
+ * `kind`), publish after the effect. */
+REPL_HIDDEN uint64_t repl_take(uint16_t kind);
 REPL_HIDDEN void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result,
                               int error, const struct repl_piece *pieces, int count);
 
@@ -275,6 +276,10 @@ static inline uint64_t repl_turn_sequence(repl_slot *slot) {
  * the thread's last intercepted call (a second SIGTERM while postgres ran its exit handlers);
  * without a later call, their turns would never be taken and replay would stall. */
 REPL_HIDDEN void repl_take_final_signal_turns(void);
+
+/* Puts the layer's handler behind the signals whose default action ends the process, where the
+ * program has left them at SIG_DFL (attach): the death is then recorded where it happened. */
+REPL_HIDDEN void repl_take_default_actions(void);
 
 /* Completes a turn whose message is a signal delivery and runs the program's handler. */
 REPL_HIDDEN void repl_replay_signal(repl_slot *slot);

@@ -407,7 +407,7 @@ static bool appends(int fd, const struct stat *info) {
         {                                                                                    \
             REPL_GUARD();                                                                    \
             repl_lock_appends();                                                             \
-            uint64_t sequence = repl_take();                                                 \
+            uint64_t sequence = repl_take(kind);                                             \
             result = (real_write);                                                           \
             error = result < 0 ? errno : 0;                                                  \
             repl_unlock_appends();                                                           \

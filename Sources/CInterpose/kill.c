@@ -70,7 +70,7 @@ static void send_to_replayed(pid_t pid, int sig) {
     int result, error;                                                                       \
     {                                                                                        \
         REPL_GUARD();                                                                        \
-        uint64_t sequence = repl_take();                                                     \
+        uint64_t sequence = repl_take(kind);                                                 \
         result = (real_send);                                                                \
         error = !(returns_error) && result ? errno : 0;                                      \
         repl_publish(sequence, kind, resource, result, error, NULL, 0);                      \

@@ -76,10 +76,10 @@ static bool same_tree(const repl_slot *slot, long real, int real_error, int alre
     int error;                                                                               \
     {                                                                                        \
         REPL_GUARD();                                                                        \
-        uint64_t sequence = (is_change) ? repl_take() : 0;                                   \
+        uint64_t sequence = (is_change) ? repl_take(kind) : 0;                               \
         result = (long)(real_call);                                                          \
         error = result < 0 ? errno : 0;                                                      \
-        if (!(is_change)) sequence = repl_take();                                            \
+        if (!(is_change)) sequence = repl_take(kind);                                        \
         repl_publish(sequence, kind, which, result, error, NULL, 0);                         \
     }                                                                                        \
     if (error) errno = error;                                                                \

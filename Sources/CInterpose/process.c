@@ -84,7 +84,7 @@ static REPL_TLS bool in_fork_wrapper;
 
 /* Release-like: the number is taken before the child exists; the child's logical id is it (R3). */
 void repl_fork_prepare(void) {
-    if (repl_active()) fork_sequence = repl_take();
+    if (repl_active()) fork_sequence = repl_take(REPL_FORK);
 }
 
 void repl_fork_parent(void) {
@@ -214,7 +214,7 @@ static void stop_before_static_program(repl_slot *slot) {
 static void record_exec(const char *path, bool search) {
     uint64_t resource = starts_static_program(path, search) ? EXEC_OF_STATIC_PROGRAM : 0;
     REPL_GUARD();
-    uint64_t sequence = repl_take();
+    uint64_t sequence = repl_take(REPL_EXEC);
     struct repl_piece piece = {path, path ? strlen(path) : 0};
     repl_publish(sequence, REPL_EXEC, resource, 0, 0, &piece, 1);
 }
@@ -355,7 +355,7 @@ static int spawn(bool search, pid_t *pid, const char *path, const posix_spawn_fi
     pid_t child = 0;
     uint64_t resource = starts_static_program(path, search) ? SPAWN_OF_STATIC_PROGRAM : SPAWN;
     REPL_GUARD();
-    uint64_t sequence = repl_take();  /* release-like; the child's logical id */
+    uint64_t sequence = repl_take(REPL_FORK);  /* release-like; the child's logical id */
     char **environment = repl_exec_environment(envp ? envp : environ, (uint32_t)sequence);
     int result = real(&child, path, actions, attributes, argv, environment ? environment : envp);
     repl_free_environment(environment);

@@ -3,7 +3,8 @@
  * counter (R2), waits for its slot to be free, fills it (repl_slot_fill), streams a payload over
  * the inline size through its thread's payload area (repl_area_put), and publishes the slot.
  * Acquire-like calls do all of it after their effect (repl_record); release-like calls take the
- * number before their effect and publish after it (repl_take, repl_publish). No system call
+ * number before their effect, claiming its slot (the recorder can then name them should their
+ * process die before publishing), and publish after it (repl_take, repl_publish). No system call
  * here unless the ring or an area is full; then the thread backs off, and checks that the
  * recorder still lives (fail-stop).
  */
@@ -68,9 +69,19 @@ static void adopt_thread(void) {
     repl_publish(sequence, REPL_THREAD_START, (uint64_t)pthread_self(), 0, 0, NULL, 0);
 }
 
-uint64_t repl_take(void) {
+/* Waits until the ring has room for `sequence` (the recorder frees its slot). */
+static repl_slot *free_slot(repl_shared *r, uint64_t sequence) {
+    unsigned round = 0;
+    while (sequence - atomic_load_explicit(&r->drained, memory_order_acquire) > REPL_RING_SLOTS)
+        backoff(&round);
+    return repl_ring_slot(r, sequence);
+}
+
+uint64_t repl_take(uint16_t kind) {
     if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread();
-    return take_number();
+    uint64_t sequence = take_number();
+    repl_slot_claim(free_slot(repl_region, sequence), sequence, repl_process, repl_self.thread, kind);
+    return sequence;
 }
 
 /* ---- appends to regular files ---------------------------------------------------------------- */
@@ -189,12 +200,7 @@ static void write_area(uint16_t index, const struct repl_piece *pieces, int coun
 
 void repl_publish(uint64_t sequence, uint16_t kind, uint64_t resource, int64_t result, int error,
                   const struct repl_piece *pieces, int count) {
-    repl_shared *r = repl_region;
-    repl_slot *slot = repl_ring_slot(r, sequence);
-    unsigned round = 0;
-    while (sequence - atomic_load_explicit(&r->drained, memory_order_acquire) > REPL_RING_SLOTS)
-        backoff(&round);  /* the ring is full: the recorder frees the slot */
-
+    repl_slot *slot = free_slot(repl_region, sequence);
     repl_self.mask_changes = 0;  /* signal.c counts them from each message of the thread */
     repl_call call = {.process = repl_process, .thread = repl_self.thread, .resource = resource,
                       .result = result, .error = error, .kind = kind, .area = REPL_NO_AREA};
@@ -220,7 +226,9 @@ void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t result, int er
     int saved_errno = errno;  /* the program sees the errno of its call, not of our waiting */
     {
         REPL_GUARD();
-        repl_publish(repl_take(), kind, resource, result, error, pieces, count);
+        /* No claim: nothing happens between taking the number and publishing it. */
+        if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread();
+        repl_publish(take_number(), kind, resource, result, error, pieces, count);
     }
     errno = saved_errno;
 }

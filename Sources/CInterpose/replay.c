@@ -184,6 +184,61 @@ static repl_slot *await_turn(repl_shared *r) {
     }
 }
 
+/* This thread's first message from sequence `first` on, in the part of the log the replayer has
+ * fed, and its kind; false when none is in sight. */
+static bool next_own_message(repl_shared *r, uint64_t first, uint16_t *kind) {
+    for (uint64_t s = first; s < first + REPL_RING_SLOTS; s++) {
+        repl_slot *slot = filled(r, s);
+        if (!slot) return false;  /* not fed yet, or refilled meanwhile: nothing in sight */
+        if (!is_mine(slot)) continue;
+        *kind = slot->call.kind;
+        atomic_thread_fence(memory_order_acquire);
+        return repl_slot_published(slot) == s;  /* else the fields were a later message's */
+    }
+    return false;
+}
+
+/* Whether this thread's next message is a signal delivery (false when it is another call, or
+ * none is in sight). */
+static bool next_own_is_signal(repl_shared *r) {
+    uint16_t kind;
+    return next_own_message(r, atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1, &kind) &&
+           kind == REPL_SIGNAL;
+}
+
+/* A `lost` message with an owner: the primary's process died while this thread was in this call,
+ * after taking its number and before publishing it (killed by another: a pool's terminate()).
+ * The recorder logged the number as lost by this thread, with the call's kind as its resource.
+ * Its turn is given to the call as usual: the call's effect is made, as it may have been on the
+ * primary (a fork's child has messages of its own), and once the turn is complete the thread
+ * goes no further (park_as_recorded). The signal that ended the primary's process ends this one
+ * once the replay sends it; otherwise the replayer reports a program that outlives its
+ * recording. */
+static __attribute__((noreturn)) void park_as_recorded(void) {
+    repl_shared *r = repl_region;
+    for (;;) {
+        struct timespec pause_time = {0, 10 * 1000 * 1000};
+        repl_syscall(SYS_nanosleep, &pause_time, NULL);
+        if (atomic_load_explicit(&r->diverged, memory_order_acquire)) stop_here();
+        repl_check_tool();
+    }
+}
+
+/* A lost number's thread that went on making calls on the primary while it held the number (a
+ * fork's parent runs its fork handlers before publishing): what the call returned is not in the
+ * log, so the replay cannot go past it. */
+static void check_nothing_after(repl_shared *r, repl_slot *slot, uint16_t kind, uint64_t resource) {
+    uint16_t next_kind;
+    uint64_t sequence = repl_turn_sequence(slot);
+    if (!next_own_message(r, sequence + 1, &next_kind)) return;
+    char line[200];
+    snprintf(line, sizeof line,
+             "replplay: sequence %llu was lost by this thread, which went on with other calls on the primary: what the "
+             "call returned is not in the log\n", (unsigned long long)sequence);
+    repl_say(line);
+    diverge(slot, sequence, kind, resource);
+}
+
 repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
     repl_shared *r = repl_region;
     if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread(r);
@@ -195,8 +250,10 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
             continue;
         }
         uint64_t sequence = repl_turn_sequence(slot);
-        if (slot->call.kind != kind || (check_resource && slot->call.resource != resource))
+        bool lost_here = slot->call.kind == REPL_LOST && slot->call.resource == kind;  /* park_as_recorded */
+        if (!lost_here && (slot->call.kind != kind || (check_resource && slot->call.resource != resource)))
             diverge(slot, sequence, kind, resource);
+        if (REPL_UNLIKELY(lost_here)) check_nothing_after(r, slot, kind, resource);
         if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
         return slot;
     }
@@ -214,9 +271,11 @@ void repl_turn_done(repl_slot *slot) {
      * turn, whose payload follows it there. */
     if (slot->call.payload_length > REPL_INLINE_PAYLOAD && payload_taken_for != sequence)
         take_payload(NULL, (size_t)slot->call.payload_length);
+    bool lost = slot->call.kind == REPL_LOST;  /* read first: the slot is refilled once the turn is done */
     repl_self.mask_changes = 0;  /* counted from each message of the thread, as at record */
     atomic_store_explicit(&r->next_sequence, sequence, memory_order_release);
     wake_next_owner(r, sequence);
+    if (REPL_UNLIKELY(lost)) park_as_recorded();
 }
 
 void repl_take_signal_turns(bool leaving, const sigset_t *mask, bool wait) {
@@ -239,21 +298,6 @@ bool repl_await_signal_turn(void) {
     if (!slot) return false;
     repl_replay_signal(slot);
     return true;
-}
-
-/* Whether this thread's next message, in the part of the log the replayer has fed, is a signal
- * delivery (false when it is another call, or none is in sight). */
-static bool next_own_is_signal(repl_shared *r) {
-    uint64_t first = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
-    for (uint64_t s = first; s < first + REPL_RING_SLOTS; s++) {
-        repl_slot *slot = filled(r, s);
-        if (!slot) return false;  /* not fed yet, or refilled meanwhile: nothing in sight */
-        if (!is_mine(slot)) continue;
-        bool is_signal = slot->call.kind == REPL_SIGNAL;
-        atomic_thread_fence(memory_order_acquire);
-        return repl_slot_published(slot) == s && is_signal;  /* else the fields were a later message's */
-    }
-    return false;
 }
 
 void repl_take_final_signal_turns(void) {

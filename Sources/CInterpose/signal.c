@@ -11,6 +11,15 @@
  * runs as the thread leaves the call it arrived in. Every other one carries the number of mask
  * changes the thread made since its previous message: it came inside the last of them or after.
  *
+ * An asynchronous signal whose default action ends the process (SIGTERM, SIGINT, SIGHUP,
+ * SIGPIPE, SIGUSR1, ...) and which the program leaves at SIG_DFL goes through the layer's
+ * handler too: the death is a `signal` message, numbered where the process died, and then the
+ * default action is taken for real. A death that comes while the thread is inside the layer
+ * waits until it leaves, so a process killed by another (a pool's terminate()) never dies
+ * holding an unpublished number; and at replay the process ends at its recorded turn, not when
+ * the replayed kill happens to arrive, which may be before turns it still took on the primary.
+ * The program sees SIG_DFL wherever it asks (sigaction).
+ *
  * Replay: real deliveries are ignored; a thread whose next message is a `signal` runs the
  * program's handler there, with the recorded sender: as it leaves the call the signal arrived in
  * (see above), as it ends the mask change the signal came at (sigprocmask, pthread_sigmask), in
@@ -50,14 +59,70 @@ static bool is_handler(const struct sigaction *action) {
     return action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN;
 }
 
+/* The asynchronous signals whose default action ends the process. */
+static bool ends_by_default(int sig) {
+    switch (sig) {
+    case SIGHUP: case SIGINT: case SIGQUIT: case SIGPIPE: case SIGALRM: case SIGTERM: case SIGUSR1:
+    case SIGUSR2: case SIGPOLL: case SIGPROF: case SIGVTALRM: case SIGXCPU: case SIGXFSZ: case SIGSTKFLT:
+    case SIGPWR:
+        return true;
+    }
+    return sig >= SIGRTMIN && sig <= SIGRTMAX;
+}
+
+static bool is_default(const struct sigaction *action) {
+    return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == SIG_DFL;
+}
+
+static void layer_handler(int sig, siginfo_t *info, void *context);
+
+/* Puts the layer's handler where the program has SIG_DFL for a signal that ends it by default
+ * (`mask`: the program's sa_mask). SA_RESTART: a real delivery the layer ignores at replay must
+ * not interrupt a call. */
+static int take_default_action(int sig, const sigset_t *mask, struct sigaction *previous) {
+    struct sigaction installed;
+    memset(&installed, 0, sizeof installed);
+    installed.sa_sigaction = layer_handler;
+    installed.sa_flags = SA_SIGINFO | SA_RESTART;
+    if (mask) installed.sa_mask = *mask;
+    else sigemptyset(&installed.sa_mask);
+    return repl_real.sigaction(sig, &installed, previous);
+}
+
+/* Takes the default action, which ends the process: the signal made SIG_DFL, let through and
+ * sent to this thread again. */
+static void end_by_default(int sig) {
+    struct sigaction default_action;
+    memset(&default_action, 0, sizeof default_action);
+    default_action.sa_handler = SIG_DFL;
+    repl_real.sigaction(sig, &default_action, NULL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, sig);
+    repl_syscall(SYS_tgkill, repl_syscall(SYS_getpid), repl_syscall(SYS_gettid), sig);
+    repl_real.pthread_sigmask(SIG_UNBLOCK, &only, NULL);
+}
+
+void repl_take_default_actions(void) {
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction current;
+        if (!ends_by_default(sig) || repl_real.sigaction(sig, NULL, &current) != 0 || !is_default(&current)) continue;
+        if (take_default_action(sig, NULL, NULL) != 0) continue;
+        program_actions[sig] = current;
+        program_set[sig] = true;
+    }
+}
+
 /* Runs the program's handler as the kernel would (its mask is not applied: the layer's own
  * handler already runs with it, and a deferred or replayed delivery comes outside any). */
 static void run_program_handler(int sig, siginfo_t *info, void *context) {
     struct sigaction action = program_actions[sig];
+    if (is_default(&action) && ends_by_default(sig)) end_by_default(sig);
     if (!is_handler(&action)) return;
     if (action.sa_flags & SA_RESETHAND) {  /* one-shot, as the kernel has just made it */
         program_actions[sig].sa_handler = SIG_DFL;
         program_actions[sig].sa_flags &= ~SA_SIGINFO;
+        if (ends_by_default(sig)) take_default_action(sig, NULL, NULL);
     }
     if (action.sa_flags & SA_SIGINFO) action.sa_sigaction(sig, info, context);
     else action.sa_handler(sig);
@@ -133,7 +198,9 @@ REPL_EXPORT int sigaction(int sig, const struct sigaction *restrict action, stru
             installed.sa_sigaction = layer_handler;
             installed.sa_flags |= SA_SIGINFO;
         }
-        if (repl_real.sigaction(sig, &installed, &previous) != 0) return -1;
+        int result = is_default(action) && ends_by_default(sig) ? take_default_action(sig, &action->sa_mask, &previous)
+                                                                : repl_real.sigaction(sig, &installed, &previous);
+        if (result != 0) return -1;
     }
     if (program_set[sig]) previous = program_actions[sig];  /* the program's, not the layer's */
     if (action) {

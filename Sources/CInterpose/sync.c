@@ -199,7 +199,7 @@ REPL_EXPORT int sem_post(sem_t *s) {
     int result, error;
     {
         REPL_GUARD();
-        uint64_t sequence = repl_take();  /* release-like: numbered before the post */
+        uint64_t sequence = repl_take(REPL_SEM_POST);  /* release-like: numbered before the post */
         result = repl_real.sem_post(s);
         error = result ? errno : 0;
         repl_publish(sequence, REPL_SEM_POST, (uintptr_t)s, result, error, NULL, 0);
@@ -300,7 +300,7 @@ REPL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, vo
     REPL_GUARD();
     /* Release-like: the new thread can observe what came before; its logical id is the
      * creation's sequence number (R3). */
-    uint64_t sequence = repl_take();
+    uint64_t sequence = repl_take(REPL_THREAD_CREATE);
     *start = (struct thread_start){routine, argument, (uint32_t)sequence};
     int result = repl_real.pthread_create(thread, attr, thread_trampoline, start);
     if (result != 0) free(start);

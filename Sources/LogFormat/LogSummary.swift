@@ -26,8 +26,20 @@ public struct LogSummary: Sendable {
     public var outcome: LogCursor.Outcome?
     /// The first problem met; everything before it was counted.
     public var problem: LogError?
-    /// The first sequence number the recorder logged as lost (a process died holding it).
+    /// The first sequence number the recorder logged as lost by nobody it could name (a
+    /// process died holding it, before claiming it): a replay cannot go past it.
     public var firstLost: UInt64?
+    /// The numbers logged as lost by a thread whose process died in the call they were taken
+    /// for (killed by another): a replay stops that thread there, as the primary's stopped.
+    public var deaths: [Death] = []
+
+    /// A number lost by the thread that took it, in a call of `kind`.
+    public struct Death: Hashable, Sendable {
+        public var sequence: UInt64
+        public var process: UInt32
+        public var thread: UInt32
+        public var kind: MessageKind
+    }
     /// What the layer noted it does not cover: filled only by a detailed scan.
     public var uncovered = UncoveredImports()
 
@@ -119,7 +131,14 @@ private struct Counter: SummaryVisitor {
     @inline(__always)
     mutating func message(_ message: MessageView) {
         summary.payloadBytes += UInt64(message.payloadSize)
-        if message.kind == .lost && summary.firstLost == nil { summary.firstLost = message.sequence }
+        if message.kind == .lost {
+            if message.process != .max {
+                summary.deaths.append(LogSummary.Death(sequence: message.sequence, process: message.process, thread: message.thread,
+                                            kind: MessageKind(rawValue: UInt16(truncatingIfNeeded: message.resource))))
+            } else if summary.firstLost == nil {
+                summary.firstLost = message.sequence
+            }
+        }
     }
 
     mutating func finished() -> LogSummary { summary }

@@ -113,7 +113,7 @@ struct RecordingSession {
             throw ToolError.failed("the log could not be written: \(failure)")
         }
         if let lost = drainer.lost {
-            logger.warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log marks them lost, and replays stop there (logtool verify reports them)")
+            logger.warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log marks them lost, by the thread that took them where it is known, and a replay stops that thread there (logtool verify lists them)")
         }
         do {
             try writer.finish(exitStatus: status.exitStatus, signal: status.signal)

@@ -97,13 +97,17 @@ final class RingDrainer: @unchecked Sendable {
                 if taken == drained { return lost == 0 ? nil : lost }
                 // Every process has exited, yet a number stays unpublished: its process died
                 // between taking and publishing it. Nothing can fill the hole: the log says so
-                // with a `lost` message in its place, and goes on with the numbers after it. The
-                // wait starts once, at the first hole: any later one is as final.
+                // with a `lost` message in its place, by the thread that claimed the number and
+                // with the call's kind as resource when it did (a replay stops that thread
+                // there and goes on), and goes on with the numbers after it. The wait starts
+                // once, at the first hole: any later one is as final.
                 let now = SystemClock.monotonicNanoseconds()
                 if stalledSince == 0 { stalledSince = now }
                 if now - stalledSince > 2_000_000_000 {
-                    try writer.append(sequence: next, process: .max, thread: .max, kind: .lost,
-                                      resource: 0, result: -1, errno: EOWNERDEAD, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+                    let claim = repl_slot_claimed(slot, next) ? slot.pointee.call : nil
+                    try writer.append(sequence: next, process: claim?.process ?? .max, thread: claim?.thread ?? .max, kind: .lost,
+                                      resource: UInt64(claim?.kind ?? 0), result: -1, errno: EOWNERDEAD,
+                                      payload: UnsafeRawBufferPointer(start: nil, count: 0))
                     drained = next
                     lost += 1
                     continue

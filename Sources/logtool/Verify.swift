@@ -34,6 +34,10 @@ struct Verify: ParsableCommand {
                 if summary.messages > 0 { logger.info("\(summary.messages) messages verified before the problem") }
             } else {
                 print(Self.headline(summary))
+                for death in summary.deaths {
+                    print("sequence \(death.sequence): logical process \(death.process) thread \(death.thread) died in \(death.kind) "
+                          + "before publishing it (killed by another process); a replay stops that thread there")
+                }
             }
         }
         if status != .clean { throw status.exitCode }

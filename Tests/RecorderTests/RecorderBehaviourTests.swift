@@ -92,8 +92,9 @@ import Testing
     }
 
     /// A process killed between taking a number and publishing its message leaves a `lost`
-    /// message in its place: the messages after it are kept, verify reports a gap (5) at it, and
-    /// a replay stops there as a damaged log (121), never as a clean end.
+    /// message in its place, by the thread that claimed it: the messages after it are kept,
+    /// verify lists the death, and a replay that cannot go past it says so (120), never a clean
+    /// end.
     @Test func aNumberLostWithItsProcessIsLoggedAsLost() throws {
         let program = try Recording.fixture("lost_fork")
         let dir = TemporaryDirectory()
@@ -112,12 +113,18 @@ import Testing
         let contents = try LogContents(log)
         let lost = try #require(contents.messages.first { $0.kind == .lost })
         #expect(contents.messages.contains { $0.sequence > lost.sequence }, "the messages after the hole are kept")
+        // The number names the thread that claimed it and its call: a death the log records,
+        // not damage.
+        #expect(lost.process == 0 && lost.thread == 0 && lost.resource == UInt64(MessageKind.fork.rawValue), "\(lost)")
         let verified = try Recording.run(Recording.logtool, ["verify", log])
-        #expect(verified.status == 5, "\(verified.stderr)")
-        #expect(verified.stderr.contains("sequence \(lost.sequence) was taken by a process that died"), "\(verified.stderr)")
-        let replayed = try Recording.run(Recording.replplay, ["-q", log])
-        #expect(replayed.status == 121, "\(replayed.stderr)")
-        #expect(replayed.stderr.contains("the recording lost sequence \(lost.sequence)"), "\(replayed.stderr)")
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("sequence \(lost.sequence): logical process 0 thread 0 died in fork before publishing it"),
+                "\(verified.stdout)")
+        // The parent went on in its fork handler while it held the number: what fork returned is
+        // not in the log, and the replay says so at once.
+        let replayed = try Recording.run(Recording.replplay, ["-q", "--watchdog", "10", log])
+        #expect(replayed.status == 120, "\(replayed.stderr)")
+        #expect(replayed.stderr.contains("sequence \(lost.sequence) was lost by this thread, which went on"), "\(replayed.stderr)")
     }
 
     /// A statically linked program exec'd by a recorded one is out of the layer's reach: the

@@ -34,6 +34,8 @@
  *      fields grouped as repl_call (same offsets); kinds from replkinds.h (same numbers).
  *      append_lock was taken from line 4's padding later, with no bump: every tool zeroes the
  *      region and none reads the word, so tools and layers of version 3 still work together.
+ *      Claims (REPL_SLOT_CLAIMED) came later too, with no bump: a recorder that does not know
+ *      them sees an unpublished slot, as before.
  */
 #ifndef REPLREC_REPLABI_H
 #define REPLREC_REPLABI_H
@@ -43,6 +45,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -267,6 +270,25 @@ static inline void repl_slot_fill(repl_slot *slot, const repl_call *call, const 
 /* Makes a filled slot visible as `sequence` (release: its fields are seen before the number). */
 static inline void repl_slot_publish(repl_slot *slot, uint64_t sequence) {
     atomic_store_explicit(&slot->sequence, sequence, memory_order_release);
+}
+
+/* Record: a slot whose sequence reads `s | REPL_SLOT_CLAIMED` is claimed for number s by the
+ * thread that took it before a call's effect (release-like calls), and names that thread and the
+ * call (process, thread, kind) before it is published. Should its process die before publishing,
+ * the recorder logs the number as `lost` by that thread, in that call, and a replay can go past
+ * it. The drainer waits for `s` exactly, so a claim is never taken for a message. */
+#define REPL_SLOT_CLAIMED (1ull << 63)
+
+static inline void repl_slot_claim(repl_slot *slot, uint64_t sequence, uint32_t process, uint32_t thread, uint16_t kind) {
+    slot->call.process = process;
+    slot->call.thread = thread;
+    slot->call.kind = kind;
+    atomic_store_explicit(&slot->sequence, sequence | REPL_SLOT_CLAIMED, memory_order_release);
+}
+
+/* Whether slot holds a claim for `sequence` (acquire: then its owner fields are the claimer's). */
+static inline bool repl_slot_claimed(repl_slot *slot, uint64_t sequence) {
+    return atomic_load_explicit(&slot->sequence, memory_order_acquire) == (sequence | REPL_SLOT_CLAIMED);
 }
 
 /* The sequence number published in a slot (acquire: the slot's fields are visible after it). */
