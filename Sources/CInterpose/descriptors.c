@@ -57,7 +57,11 @@ bool repl_stat_is_recorded(int fd, struct stat *info) {
         memset(info, 0, sizeof *info);
         return true;
     }
-    return !S_ISREG(info->st_mode) || (info->st_dev != 0 && (info->st_dev == proc_device || info->st_dev == sys_device));
+    return !S_ISREG(info->st_mode) || repl_is_made_as_read(info);
+}
+
+bool repl_is_made_as_read(const struct stat *info) {
+    return info->st_dev != 0 && (info->st_dev == proc_device || info->st_dev == sys_device);
 }
 
 bool repl_status_is_recorded(int fd, struct stat *info) {

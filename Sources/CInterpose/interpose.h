@@ -26,7 +26,7 @@
  * ring), replay.c (the replay side: turns), commit.c (output commit), descriptors.c (which
  * descriptors are recorded, inherited outputs), environment.c (the layer's variables, exec
  * environments); then one file per family of wrappers: sync.c, time.c, io.c, transfer.c, fd.c,
- * names.c, lock.c, net.c, process.c, signal.c, kill.c, stream.c, stat.c, fortify.c; coverage.c notes
+ * names.c, dir.c, lock.c, net.c, process.c, signal.c, kill.c, stream.c, stat.c, fortify.c; coverage.c notes
  * what none of them covers.
  */
 #ifndef REPLREC_INTERPOSE_H
@@ -36,6 +36,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -289,6 +290,9 @@ REPL_HIDDEN void repl_replay_signal(repl_slot *slot);
 /* Whether fd's input is recorded: anything but a regular file, and the files of /proc and /sys,
  * whose content is made as they are read. */
 REPL_HIDDEN bool repl_fd_is_recorded(int fd);
+/* Whether the file `info` describes is in /proc or /sys, whose files and listings are made as
+ * they are read. */
+REPL_HIDDEN bool repl_is_made_as_read(const struct stat *info);
 /* The same, keeping what fstat said in `info` (zeroed when fstat fails). */
 REPL_HIDDEN bool repl_stat_is_recorded(int fd, struct stat *info);
 /* Whether fd's status (fstat, isatty) is recorded: its input is, or it is an inherited output.

@@ -124,6 +124,9 @@
     X(int, linkat, (int, const char *, int, const char *, int))                                \
     X(int, symlink, (const char *, const char *))                                              \
     X(int, symlinkat, (const char *, int, const char *))                                       \
+    /* dir.c */                                                                                \
+    X(struct dirent64 *, readdir64, (DIR *))                                                   \
+    X(int, closedir, (DIR *))                                                                  \
     /* lock.c */                                                                               \
     X(int, flock, (int, int))                                                                  \
     X(int, lockf, (int, int, off_t))                                                           \

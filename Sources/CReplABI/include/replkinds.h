@@ -108,6 +108,7 @@
     X(134, PATH_LOOKUP, "path_lookup")                                                         \
     X(135, PATH_CHANGE, "path_change")                                                         \
     X(136, EVENT_DESCRIPTOR, "event_descriptor")                                               \
+    X(137, DIR_ENTRY, "dir_entry")                                                             \
     /* Processes, threads and signals, continued (160-191) */                                  \
     X(160, SIGWAIT, "sigwait")                                                                 \
     /* File locks (192-199) */                                                                 \
