@@ -72,14 +72,18 @@ static bool same_tree(const repl_slot *slot, long real, int real_error, int alre
         return repl_turn_complete(slot);                                                     \
     }                                                                                        \
     if (!repl_active()) return (real_call);                                                  \
+    if (!(is_change)) {                                                                      \
+        long result = (long)(real_call);                                                     \
+        repl_record(kind, which, result, result < 0 ? errno : 0, NULL, 0);                   \
+        return result;                                                                       \
+    }                                                                                        \
     long result;                                                                             \
     int error;                                                                               \
     {                                                                                        \
         REPL_GUARD();                                                                        \
-        uint64_t sequence = (is_change) ? repl_take(kind) : 0;                               \
+        uint64_t sequence = repl_take(kind);                                                 \
         result = (long)(real_call);                                                          \
         error = result < 0 ? errno : 0;                                                      \
-        if (!(is_change)) sequence = repl_take(kind);                                        \
         repl_publish(sequence, kind, which, result, error, NULL, 0);                         \
     }                                                                                        \
     if (error) errno = error;                                                                \
