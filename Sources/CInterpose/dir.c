@@ -64,7 +64,8 @@ static struct dirent64 *replay_entry(DIR *stream, int fd, bool *replayed_it) {
     return entry;
 }
 
-static struct dirent64 *read_entry(DIR *stream) {
+/* Inlined into both wrappers, as the checks of whether to record look at the wrapper's caller. */
+static inline __attribute__((always_inline)) struct dirent64 *read_entry(DIR *stream) {
     if (!stream || !(repl_replaying() || repl_active()) || !lists_made_entries(stream))
         return repl_real.readdir64(stream);
     int fd = dirfd(stream);

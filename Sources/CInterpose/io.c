@@ -385,8 +385,8 @@ static bool appends(int fd, const struct stat *info) {
 #define WRITE(kind, fd, length, real_write)                                                  \
     struct stat info_;                                                                       \
     if (repl_replaying()) {                                                                  \
-        bool recorded_ = repl_stat_is_recorded(fd, &info_);                               \
-        bool inherited_ = repl_is_inherited_output(&info_);                               \
+        bool recorded_ = repl_stat_is_recorded(fd, &info_);                                  \
+        bool inherited_ = repl_is_inherited_output(&info_);                                  \
         if (recorded_ || inherited_ || appends(fd, &info_)) {                                \
             REPL_GUARD();                                                                    \
             repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                         \

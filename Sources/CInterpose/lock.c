@@ -62,7 +62,7 @@ static void lock_as_recorded(repl_slot *slot, uint16_t kind, const struct lock_r
     struct timespec pause_time = {0, 1000 * 1000};
     for (long long waited = 0;; waited += pause_time.tv_nsec) {
         if (attempt(request, true) == 0) return;
-        bool held = errno == EAGAIN || errno == EACCES || errno == EWOULDBLOCK || errno == EINTR;
+        bool held = errno == EAGAIN || errno == EACCES || errno == EINTR;
         if (!held || waited >= RELEASE_WAIT_NS) {
             char line[200];
             snprintf(line, sizeof line,
@@ -77,8 +77,9 @@ static void lock_as_recorded(repl_slot *slot, uint16_t kind, const struct lock_r
     }
 }
 
-/* A request that is not an unlock, at its turn or recorded. */
-static int request_lock(uint16_t kind, const struct lock_request *request) {
+/* A request that is not an unlock, at its turn or recorded. Inlined, as the checks of whether to
+ * record look at the wrapper's caller. */
+static inline __attribute__((always_inline)) int request_lock(uint16_t kind, const struct lock_request *request) {
     uint64_t resource = lock_resource(request);
     if (repl_replaying()) {
         REPL_GUARD();
@@ -95,7 +96,7 @@ static int request_lock(uint16_t kind, const struct lock_request *request) {
 
 /* F_GETLK, F_OFD_GETLK and lockf's F_TEST: what the primary found (for fcntl, the region,
  * rewritten to the conflicting lock or to F_UNLCK). */
-static int test_lock(const struct lock_request *request) {
+static inline __attribute__((always_inline)) int test_lock(const struct lock_request *request) {
     uint64_t resource = lock_resource(request);
     size_t size = request->region ? sizeof *request->region : 0;
     REPLAY_RECORDED(REPL_FILE_LOCK_TEST, resource, request->region, size, int);

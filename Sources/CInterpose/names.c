@@ -47,7 +47,7 @@ static void check_outcome(repl_slot *slot, uint16_t kind, const char *path, bool
 /* A look-up that fills a buffer: the real call must have found what the primary found (for
  * readlink, as long a target). */
 static bool found_alike(const repl_slot *slot, long real, bool fills_buffer) {
-    return !fills_buffer || slot->call.result < 0 || real == slot->call.result || (real >= 0 && slot->call.result == 0);
+    return !fills_buffer || slot->call.result < 0 || real == slot->call.result;
 }
 
 /* A change: the same tree after it, when it is made at replay or was made already (`already`:

@@ -77,9 +77,14 @@ static repl_slot *free_slot(repl_shared *r, uint64_t sequence) {
     return repl_ring_slot(r, sequence);
 }
 
-uint64_t repl_take(uint16_t kind) {
+/* A number for this thread, which first gets its logical id if the layer did not see it created. */
+static inline uint64_t take_for_this_thread(void) {
     if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread();
-    uint64_t sequence = take_number();
+    return take_number();
+}
+
+uint64_t repl_take(uint16_t kind) {
+    uint64_t sequence = take_for_this_thread();
     repl_slot_claim(free_slot(repl_region, sequence), sequence, repl_process, repl_self.thread, kind);
     return sequence;
 }
@@ -227,8 +232,7 @@ void repl_record_pieces(uint16_t kind, uint64_t resource, int64_t result, int er
     {
         REPL_GUARD();
         /* No claim: nothing happens between taking the number and publishing it. */
-        if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) adopt_thread();
-        repl_publish(take_number(), kind, resource, result, error, pieces, count);
+        repl_publish(take_for_this_thread(), kind, resource, result, error, pieces, count);
     }
     errno = saved_errno;
 }

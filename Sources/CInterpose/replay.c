@@ -207,13 +207,13 @@ static bool next_own_is_signal(repl_shared *r) {
 }
 
 /* A `lost` message with an owner: the primary's process died while this thread was in this call,
- * after taking its number and before publishing it (killed by another: a pool's terminate()).
+ * after taking its number and before publishing it (by SIGKILL: other deaths by signal wait
+ * until the thread leaves the layer, signal.c).
  * The recorder logged the number as lost by this thread, with the call's kind as its resource.
  * Its turn is given to the call as usual: the call's effect is made, as it may have been on the
  * primary (a fork's child has messages of its own), and once the turn is complete the thread
- * goes no further (park_as_recorded). The signal that ended the primary's process ends this one
- * once the replay sends it; otherwise the replayer reports a program that outlives its
- * recording. */
+ * goes no further (park_as_recorded). A SIGKILL the recording sent ends this one once the replay
+ * sends it; otherwise the replayer reports a program that outlives its recording. */
 static __attribute__((noreturn)) void park_as_recorded(void) {
     repl_shared *r = repl_region;
     for (;;) {
