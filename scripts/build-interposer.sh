@@ -7,7 +7,7 @@ out=${1:-$root/.build/debug}
 mkdir -p "$out"
 cc=${CC:-cc}
 "$cc" -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror \
-    -Wno-unused-parameter -I "$root/Sources/CReplABI/include" \
+    -Wno-unused-parameter -I "$root/Sources/CReplABI/include" -I "$root/Sources/CCRC32C/include" \
     -Wl,--version-script="$root/Sources/CInterpose/libreplintercept.map" \
-    "$root"/Sources/CInterpose/*.c -o "$out/libreplintercept.so.tmp" -ldl -lpthread
+    "$root"/Sources/CInterpose/*.c "$root/Sources/CCRC32C/crc32c.c" -o "$out/libreplintercept.so.tmp" -ldl -lpthread
 mv "$out/libreplintercept.so.tmp" "$out/libreplintercept.so"

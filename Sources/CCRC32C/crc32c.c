@@ -1,16 +1,19 @@
 /*
  * CRC-32C: hardware instruction where present (x86-64 SSE4.2, AArch64 CRC), portable
  * slicing-by-8 otherwise. The choice is made once, on first use.
+ *
+ * Built into the tools and into the interception layer (output fingerprints), so it calls
+ * nothing the layer interposes: the first use is guarded by an atomic, not pthread_once.
  */
 #include "CCRC32C.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define CRC32C_POLY_REFLECTED 0x82F63B78u
 
 static uint32_t crc32c_table[8][256];
-static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
+static _Atomic int crc32c_state; /* 0: not made, 1: being made, 2: made */
 static int crc32c_hardware;
 
 static void crc32c_init(void) {
@@ -91,8 +94,21 @@ static uint32_t crc32c_hardware_extend(uint32_t crc, const unsigned char *p, siz
 }
 #endif
 
+static void crc32c_once(void) {
+    if (atomic_load_explicit(&crc32c_state, memory_order_acquire) == 2) return;
+    int expected = 0;
+    if (atomic_compare_exchange_strong_explicit(&crc32c_state, &expected, 1, memory_order_acq_rel, memory_order_acquire)) {
+        crc32c_init();
+        atomic_store_explicit(&crc32c_state, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&crc32c_state, memory_order_acquire) != 2) {
+        /* another thread fills the tables: a few microseconds */
+    }
+}
+
 uint32_t replrec_crc32c_extend(uint32_t crc, const void *data, size_t length) {
-    pthread_once(&crc32c_once, crc32c_init);
+    crc32c_once();
     crc = ~crc;
 #if defined(__x86_64__) || (defined(__aarch64__) && defined(__ARM_FEATURE_CRC32))
     if (crc32c_hardware)
@@ -102,6 +118,6 @@ uint32_t replrec_crc32c_extend(uint32_t crc, const void *data, size_t length) {
 }
 
 int replrec_crc32c_is_hardware(void) {
-    pthread_once(&crc32c_once, crc32c_init);
+    crc32c_once();
     return crc32c_hardware;
 }

@@ -1,7 +1,7 @@
 /*
  * The other names programs link the intercepted calls by: the fortified entry points that
  * _FORTIFY_SOURCE builds call (__read_chk, __open_2, ...: Debian builds its packages so), and
- * the 64-bit names of _FILE_OFFSET_BITS=64 builds (pread64, preadv64; open64 and openat64 are in
+ * the 64-bit names of _FILE_OFFSET_BITS=64 builds (pread64, preadv64, pwrite64, pwritev64; open64 and openat64 are in
  * fd.c, fopen64 in stream.c). Each makes the check glibc's own makes, then goes through the
  * plain wrapper, so it is recorded and replayed as that call is, under that call's ordering rule.
  */
@@ -35,6 +35,14 @@ REPL_EXPORT ssize_t pread64(int fd, void *buffer, size_t length, off_t offset) {
 
 REPL_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int count, off_t offset) {
     return preadv(fd, iov, count, offset);
+}
+
+REPL_EXPORT ssize_t pwrite64(int fd, const void *buffer, size_t length, off_t offset) {
+    return pwrite(fd, buffer, length, offset);
+}
+
+REPL_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int count, off_t offset) {
+    return pwritev(fd, iov, count, offset);
 }
 
 REPL_EXPORT ssize_t __pread_chk(int fd, void *buffer, size_t length, off_t offset, size_t room) {

@@ -220,6 +220,36 @@ REPL_HIDDEN void repl_commit_output(void);
  * writes were numbered since its last commit. */
 REPL_HIDDEN void repl_note_output(void);
 
+/* ---- output fingerprints (fingerprint.c) ---------------------------------------------------- */
+
+/* The bytes in an iovec (whose layout is a repl_piece's). */
+REPL_HIDDEN size_t repl_vector_length(const struct iovec *iov, size_t count);
+/* Record: the fingerprint of a write that wrote `written` of the bytes in iov (see
+ * REPL_FINGERPRINT_SIZE). */
+REPL_HIDDEN void repl_fingerprint_vector(const struct iovec *iov, size_t count, int64_t written,
+                                         uint8_t out[REPL_FINGERPRINT_SIZE]);
+/* The same for bytes a transfer took from a regular file, read back at `offset`; false when they
+ * cannot be read. */
+REPL_HIDDEN bool repl_fingerprint_file(int fd, off64_t offset, size_t handed, int64_t written,
+                                       uint8_t out[REPL_FINGERPRINT_SIZE]);
+
+/* Where a write lands in a regular file, for the report: at this offset, at the descriptor's own
+ * position, or nowhere known (an append, a pipe). */
+#define REPL_POSITION_CURRENT ((off64_t)-1)
+#define REPL_POSITION_NONE ((off64_t)-2)
+
+/* Replay, in a write's turn, before the write is made or skipped: the bytes the program hands
+ * must be the recorded ones (the message's fingerprint), else the replay stops here with
+ * REPL_STOP_OUTPUT. A log from before fingerprints has none to check. */
+REPL_HIDDEN void repl_check_output(repl_slot *slot, uint16_t kind, int fd, off64_t position,
+                                   const struct iovec *iov, size_t count);
+/* Stops the replay at a write whose fingerprint `seen` is not the recorded one; iov NULL when the
+ * bytes came from a file (a transfer). */
+REPL_HIDDEN void repl_report_output(repl_slot *slot, uint16_t kind, int fd, off64_t position,
+                                    const struct iovec *iov, size_t count,
+                                    const uint8_t recorded[REPL_FINGERPRINT_SIZE],
+                                    const uint8_t seen[REPL_FINGERPRINT_SIZE]) __attribute__((noreturn));
+
 /* ---- replay (replay.c) -------------------------------------------------------------------------- */
 
 /* Waits, inside a guard, for this thread's turn at a call of `kind` on `resource`; stops the
@@ -230,6 +260,11 @@ REPL_HIDDEN void repl_note_output(void);
 REPL_HIDDEN repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource);
 /* Stops the program with a divergence report at this turn: the call cannot be replayed. */
 REPL_HIDDEN void repl_diverge(repl_slot *slot, uint16_t kind, uint64_t resource) __attribute__((noreturn));
+/* Stops the program at this turn with a report of `cause` (REPL_STOP_*), the printf-style detail
+ * saying what differed: other output (fingerprint.c), or a recorded result that cannot be the
+ * answer to this call (a damaged log). */
+REPL_HIDDEN void repl_stop(repl_slot *slot, uint16_t kind, uint64_t resource, uint32_t cause, const char *format, ...)
+    __attribute__((noreturn, format(printf, 5, 6)));
 /* Completes the turn and wakes the owner of the next message. */
 REPL_HIDDEN void repl_turn_done(repl_slot *slot);
 /* Completes the turn; returns the recorded result, with the recorded errno set. */
@@ -242,6 +277,12 @@ REPL_HIDDEN void repl_turn_payload(repl_slot *slot, const struct repl_piece *pie
  * the pieces, the recorded result (and errno). False once promoted: the caller runs the call. */
 REPL_HIDDEN bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool check_resource,
                                      const struct repl_piece *pieces, int count, int64_t *result);
+
+/* The same for input (a read, a ready set): the recorded payload must fit the pieces and the
+ * result be at most `most` (the buffer's length, the set's size), else the log is damaged and
+ * the replay stops at this turn rather than write past the program's buffer. */
+REPL_HIDDEN bool repl_replay_input(uint16_t kind, uint64_t resource, const struct repl_piece *pieces, int count,
+                                   int64_t most, int64_t *result);
 
 /* In a wrapper, at replay: returns the recorded result, with the recorded payload copied into
  * `buffer` (`size` bytes); once live, falls through to the real call. */

@@ -3,15 +3,16 @@
  * character devices (/dev/urandom). Regular files are the same at replay and are not recorded.
  *
  * Input is acquire-like: the real call, then the number, with the bytes read (or the ready
- * set, the peer address) as the payload. Writes are numbered after their effect too: a write to
- * a pipe can block until its reader reads, and a thread must not hold an unpublished number
- * while it waits on another program thread (see interpose.h). Appends and writes to the
- * inherited outputs are the exception, numbered and made under one lock (WRITE).
+ * set, the peer address) as the payload. Writes, to anything, are numbered after their effect
+ * too, with a fingerprint of their bytes as the payload: a write to a pipe can block until its
+ * reader reads, and a thread must not hold an unpublished number while it waits on another
+ * program thread (see interpose.h). Appends and writes to the inherited outputs are the
+ * exception, numbered and made under one lock (WRITE).
  *
- * At replay, input comes from the log and is not read; writes are performed only on the outputs
- * replplay inherited (its stdout and stderr) and on appended files, since the other end of every
- * pipe and socket of the recording is replayed too. Accept, connect and the other socket calls
- * are in net.c.
+ * At replay, input comes from the log and is not read; writes are checked against their
+ * fingerprints and performed only on regular files and the outputs replplay inherited (its
+ * stdout and stderr), since the other end of every pipe and socket of the recording is replayed
+ * too. Accept, connect and the other socket calls are in net.c.
  */
 #include "interpose.h"
 
@@ -40,7 +41,7 @@ static bool replay_vector(uint16_t kind, uint64_t resource, const struct iovec *
     struct repl_piece *pieces = alloca(sizeof(struct repl_piece) * (size_t)(count > 0 ? count : 1));
     for (int i = 0; i < count; i++) pieces[i] = (struct repl_piece){iov[i].iov_base, iov[i].iov_len};
     int64_t recorded;
-    bool replayed = repl_replay_outcome(kind, resource, true, pieces, count, &recorded);
+    bool replayed = repl_replay_input(kind, resource, pieces, count, (int64_t)repl_vector_length(iov, (size_t)(count > 0 ? count : 0)), &recorded);
     *result = (ssize_t)recorded;
     return replayed;
 }
@@ -49,7 +50,7 @@ static bool replay_vector(uint16_t kind, uint64_t resource, const struct iovec *
 static bool replay_buffer(uint16_t kind, int fd, void *buffer, size_t length, ssize_t *result) {
     struct repl_piece piece = {buffer, length};
     int64_t recorded;
-    if (!repl_replay_outcome(kind, (uint64_t)fd, true, &piece, 1, &recorded)) return false;
+    if (!repl_replay_input(kind, (uint64_t)fd, &piece, 1, (int64_t)length, &recorded)) return false;
     *result = (ssize_t)recorded;
     return true;
 }
@@ -120,6 +121,10 @@ REPL_EXPORT ssize_t recvfrom(int fd, void *buffer, size_t length, int flags, str
             ssize_t result = (ssize_t)slot->call.result;
             int error = slot->call.error;
             size_t data = result > 0 ? (size_t)result : 0;
+            if (result > (ssize_t)length || slot->call.payload_length < data)
+                repl_stop(slot, REPL_RECVFROM, (uint64_t)fd, REPL_STOP_DAMAGED,
+                          "the recorded result is %zd with %llu bytes of payload; the program's buffer holds %zu",
+                          result, (unsigned long long)slot->call.payload_length, length);
             size_t recorded_address = (size_t)slot->call.payload_length - data;
             size_t room = address && address_length ? *address_length : 0;
             struct repl_piece pieces[2] = {{buffer, data}, {address, recorded_address < room ? recorded_address : room}};
@@ -215,6 +220,11 @@ static bool replay_message(int fd, struct msghdr *message, int flags, ssize_t *r
     if (!slot) return false;
     if ((slot->call.resource & ~REPL_MESSAGE_WITH_CONTROL) != (uint64_t)fd) repl_diverge(slot, REPL_RECVMSG, (uint64_t)fd);
     *result = (ssize_t)slot->call.result;
+    size_t room = repl_vector_length(message->msg_iov, message->msg_iovlen);
+    if (*result > (ssize_t)room || slot->call.payload_length < (uint64_t)(*result > 0 ? *result : 0))
+        repl_stop(slot, REPL_RECVMSG, (uint64_t)fd, REPL_STOP_DAMAGED,
+                  "the recorded result is %zd with %llu bytes of payload; the program's buffers hold %zu", *result,
+                  (unsigned long long)slot->call.payload_length, room);
     if (slot->call.resource & REPL_MESSAGE_WITH_CONTROL) {
         replay_message_with_control(slot, message, flags, *result);
         repl_turn_complete(slot);
@@ -283,7 +293,7 @@ REPL_EXPORT int poll(struct pollfd *fds, nfds_t count, int timeout) {
     ENSURE(poll);
     struct repl_piece ready = {fds, count * sizeof *fds};
     int64_t recorded;
-    if (repl_replaying() && repl_replay_outcome(REPL_POLL, count, true, &ready, 1, &recorded)) return (int)recorded;
+    if (repl_replaying() && repl_replay_input(REPL_POLL, count, &ready, 1, (int64_t)count, &recorded)) return (int)recorded;
     int result = repl_real.poll(fds, count, timeout);
     if (repl_active()) record_poll(fds, count, result);
     return result;
@@ -293,7 +303,7 @@ REPL_EXPORT int ppoll(struct pollfd *fds, nfds_t count, const struct timespec *t
     ENSURE(ppoll);
     struct repl_piece ready = {fds, count * sizeof *fds};
     int64_t recorded;
-    if (repl_replaying() && repl_replay_outcome(REPL_POLL, count, true, &ready, 1, &recorded)) return (int)recorded;
+    if (repl_replaying() && repl_replay_input(REPL_POLL, count, &ready, 1, (int64_t)count, &recorded)) return (int)recorded;
     int result = repl_real.ppoll(fds, count, timeout, mask);
     if (repl_active()) record_poll(fds, count, result);
     return result;
@@ -304,7 +314,7 @@ static bool replay_select(int nfds, fd_set *r, fd_set *w, fd_set *e, int *result
     fd_set scratch[3];
     struct repl_piece pieces[3] = {{r ? r : &scratch[0], bytes}, {w ? w : &scratch[1], bytes}, {e ? e : &scratch[2], bytes}};
     int64_t recorded;
-    if (!repl_replay_outcome(REPL_SELECT, (uint64_t)nfds, true, pieces, 3, &recorded)) return false;
+    if (!repl_replay_input(REPL_SELECT, (uint64_t)nfds, pieces, 3, 3 * (int64_t)(nfds > 0 ? nfds : 0), &recorded)) return false;
     *result = (int)recorded;
     return true;
 }
@@ -343,7 +353,7 @@ REPL_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int ti
     ENSURE(epoll_wait);
     struct repl_piece ready = {events, max > 0 ? (size_t)max * sizeof *events : 0};
     int64_t recorded;
-    if (repl_replaying() && repl_replay_outcome(REPL_EPOLL_WAIT, (uint64_t)epfd, true, &ready, 1, &recorded)) return (int)recorded;
+    if (repl_replaying() && repl_replay_input(REPL_EPOLL_WAIT, (uint64_t)epfd, &ready, 1, max, &recorded)) return (int)recorded;
     int result = repl_real.epoll_wait(epfd, events, max, timeout);
     if (repl_active()) record_epoll(epfd, events, result);
     return result;
@@ -353,105 +363,123 @@ REPL_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int t
     ENSURE(epoll_pwait);
     struct repl_piece ready = {events, max > 0 ? (size_t)max * sizeof *events : 0};
     int64_t recorded;
-    if (repl_replaying() && repl_replay_outcome(REPL_EPOLL_WAIT, (uint64_t)epfd, true, &ready, 1, &recorded)) return (int)recorded;
+    if (repl_replaying() && repl_replay_input(REPL_EPOLL_WAIT, (uint64_t)epfd, &ready, 1, max, &recorded)) return (int)recorded;
     int result = repl_real.epoll_pwait(epfd, events, max, timeout, mask);
     if (repl_active()) record_epoll(epfd, events, result);
     return result;
 }
 
-/* ---- writes: numbered (no payload: the program regenerates the bytes at replay) ---------- */
+/* ---- writes: numbered, with a fingerprint of their bytes (fingerprint.c) ---------------- */
 
 /* Whether a write to fd (a regular file) appends: O_APPEND. Processes that share a log file
  * (nginx's master and workers, a shell's `>>`) append to it in an order only the log can repeat:
- * such writes are numbered, under a lock across the recording's processes, so that their order
- * in the log is their order in the file, and replayed at their turns. Other writes to regular
- * files are made as they come, unnumbered. */
+ * such writes are numbered and made under a lock across the recording's processes, so that their
+ * order in the log is their order in the file. */
 static bool appends(int fd, const struct stat *info) {
     if (!S_ISREG(info->st_mode)) return false;
     long flags = repl_syscall(SYS_fcntl, fd, F_GETFL, 0);
     return flags >= 0 && (flags & O_APPEND) != 0;
 }
 
-/* A write, from one look at the descriptor. The inherited outputs (replrec's standard output
- * and error at record, replplay's at replay), which every process of the recording may share,
- * are numbered as appends are, whatever they are: the order of the program's output is the
- * recorded one at replay, and the recording and the replay number the same writes even when
- * one's output is a file and the other's a pipe. Replay: the turn; the real write only on an
- * inherited output or an appended file; the recorded result. Once live, an answer to a
- * connection that was the primary's is dropped: its client is gone. Record: output commit before
- * a socket write; the number after the effect, or, for an append or an inherited output, taken
- * and the write made under the append lock (the write waits for no program thread: a file's
- * ends by itself, and an inherited output's reader is outside the recording). */
-#define WRITE(kind, fd, length, real_write)                                                  \
+/* A write, from one look at the descriptor; `iov` and `count` are the bytes the program hands,
+ * `position` where they land in a regular file (for the report). Every write is numbered and
+ * carries its fingerprint, so that a replay that would write other bytes stops at the first.
+ *
+ * Replay: the turn; the fingerprint checked; the real write only on an inherited output or a
+ * regular file (the other end of every pipe and socket of the recording is replayed too); the
+ * recorded result. Once live, an answer to a connection that was the primary's is dropped: its
+ * client is gone.
+ *
+ * Record: output commit before a socket write; the number after the effect, or, for an append
+ * or an inherited output (which every process of the recording may share), taken and the write
+ * made under the append lock, so that the order of the log is the order of the bytes (the write
+ * waits for no program thread: a file's ends by itself, and an inherited output's reader is
+ * outside the recording). The inherited outputs are numbered whatever they are: the recording
+ * and the replay number the same writes even when one's output is a file and the other's a
+ * pipe. */
+#define WRITE(kind, fd, iov, count, position, real_write)                                    \
     struct stat info_;                                                                       \
     if (repl_replaying()) {                                                                  \
-        bool recorded_ = repl_stat_is_recorded(fd, &info_);                                  \
-        bool inherited_ = repl_is_inherited_output(&info_);                                  \
-        if (recorded_ || inherited_ || appends(fd, &info_)) {                                \
+        bool made_ = !repl_stat_is_recorded(fd, &info_) || repl_is_inherited_output(&info_); \
+        {                                                                                    \
             REPL_GUARD();                                                                    \
             repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                         \
             if (slot) {                                                                      \
-                if (!recorded_ || inherited_) (void)(real_write);                            \
+                repl_check_output(slot, kind, fd, position, iov, count);                     \
+                if (made_) (void)(real_write);                                               \
                 return (ssize_t)repl_turn_complete(slot);                                    \
             }                                                                                \
-            if (repl_is_stand_in(fd)) return (ssize_t)(length);                              \
+            if (repl_is_stand_in(fd)) return (ssize_t)repl_vector_length(iov, count);        \
         }                                                                                    \
         return (real_write);                                                                 \
     }                                                                                        \
     if (!repl_active()) return (real_write);                                                 \
     bool recorded_ = repl_stat_is_recorded(fd, &info_);                                      \
     if (recorded_ && S_ISSOCK(info_.st_mode)) repl_commit_output();                          \
+    ssize_t result;                                                                          \
+    int error;                                                                               \
+    uint8_t fingerprint_[REPL_FINGERPRINT_SIZE];                                             \
+    struct repl_piece piece_ = {fingerprint_, sizeof fingerprint_};                          \
     if (repl_is_inherited_output(&info_) || (!recorded_ && appends(fd, &info_))) {           \
-        ssize_t result;                                                                      \
-        int error;                                                                           \
-        {                                                                                    \
-            REPL_GUARD();                                                                    \
-            repl_lock_appends();                                                             \
-            uint64_t sequence = repl_take(kind);                                             \
-            result = (real_write);                                                           \
-            error = result < 0 ? errno : 0;                                                  \
-            repl_unlock_appends();                                                           \
-            repl_publish(sequence, kind, (uint64_t)(fd), result, error, NULL, 0);            \
-        }                                                                                    \
-        if (error) errno = error;                                                            \
-        return result;                                                                       \
+        REPL_GUARD();                                                                        \
+        repl_lock_appends();                                                                 \
+        uint64_t sequence = repl_take(kind);                                                 \
+        result = (real_write);                                                               \
+        error = result < 0 ? errno : 0;                                                      \
+        repl_unlock_appends();                                                               \
+        repl_fingerprint_vector(iov, count, result, fingerprint_);                           \
+        repl_publish(sequence, kind, (uint64_t)(fd), result, error, &piece_, 1);             \
+    } else {                                                                                 \
+        result = (real_write);                                                               \
+        error = result < 0 ? errno : 0;                                                      \
+        repl_fingerprint_vector(iov, count, result, fingerprint_);                           \
+        repl_record_pieces(kind, (uint64_t)(fd), result, error, &piece_, 1);                 \
+        if (recorded_) repl_note_output();                                                   \
     }                                                                                        \
-    ssize_t result = (real_write);                                                           \
-    if (recorded_) {                                                                         \
-        repl_record(kind, (uint64_t)(fd), result, result < 0 ? errno : 0, NULL, 0);         \
-        repl_note_output();                                                                  \
-    }                                                                                        \
+    if (error) errno = error;                                                                \
     return result
-
-static size_t vector_length(const struct iovec *iov, size_t count) {
-    size_t total = 0;
-    for (size_t i = 0; i < count; i++) total += iov[i].iov_len;
-    return total;
-}
 
 REPL_EXPORT ssize_t write(int fd, const void *buffer, size_t length) {
     ENSURE(write);
-    WRITE(REPL_WRITE, fd, length, repl_real.write(fd, buffer, length));
+    struct iovec bytes = {(void *)buffer, length};
+    WRITE(REPL_WRITE, fd, &bytes, 1, REPL_POSITION_CURRENT, repl_real.write(fd, buffer, length));
 }
 
 REPL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
     ENSURE(writev);
-    WRITE(REPL_WRITEV, fd, vector_length(iov, (size_t)count), repl_real.writev(fd, iov, count));
+    size_t pieces = count > 0 ? (size_t)count : 0;
+    WRITE(REPL_WRITEV, fd, iov, pieces, REPL_POSITION_CURRENT, repl_real.writev(fd, iov, count));
+}
+
+/* pwrite and pwritev write regular files (a pipe or socket answers ESPIPE). The 64 forms are in
+ * fortify.c, with pread64's. */
+REPL_EXPORT ssize_t pwrite(int fd, const void *buffer, size_t length, off_t offset) {
+    ENSURE(pwrite);
+    struct iovec bytes = {(void *)buffer, length};
+    WRITE(REPL_PWRITE, fd, &bytes, 1, offset, repl_real.pwrite(fd, buffer, length, offset));
+}
+
+REPL_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int count, off_t offset) {
+    ENSURE(pwritev);
+    size_t pieces = count > 0 ? (size_t)count : 0;
+    WRITE(REPL_PWRITEV, fd, iov, pieces, offset, repl_real.pwritev(fd, iov, count, offset));
 }
 
 REPL_EXPORT ssize_t send(int fd, const void *buffer, size_t length, int flags) {
     ENSURE(send);
-    WRITE(REPL_SEND, fd, length, repl_real.send(fd, buffer, length, flags));
+    struct iovec bytes = {(void *)buffer, length};
+    WRITE(REPL_SEND, fd, &bytes, 1, REPL_POSITION_NONE, repl_real.send(fd, buffer, length, flags));
 }
 
 REPL_EXPORT ssize_t sendto(int fd, const void *buffer, size_t length, int flags, const struct sockaddr *to, socklen_t to_length) {
     ENSURE(sendto);
-    WRITE(REPL_SEND, fd, length, repl_real.sendto(fd, buffer, length, flags, to, to_length));
+    struct iovec bytes = {(void *)buffer, length};
+    WRITE(REPL_SEND, fd, &bytes, 1, REPL_POSITION_NONE, repl_real.sendto(fd, buffer, length, flags, to, to_length));
 }
 
 REPL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *message, int flags) {
     ENSURE(sendmsg);
-    WRITE(REPL_SENDMSG, fd, vector_length(message->msg_iov, message->msg_iovlen), repl_real.sendmsg(fd, message, flags));
+    WRITE(REPL_SENDMSG, fd, message->msg_iov, message->msg_iovlen, REPL_POSITION_NONE, repl_real.sendmsg(fd, message, flags));
 }
 
 /* vmsplice moves the program's memory into a pipe: a writev. From a pipe's read end it moves the
@@ -463,7 +491,7 @@ REPL_EXPORT ssize_t vmsplice(int fd, const struct iovec *iov, size_t count, unsi
     ENSURE(vmsplice);
     long mode = repl_syscall(SYS_fcntl, fd, F_GETFL, 0);
     if (mode < 0 || (mode & O_ACCMODE) != O_RDONLY) {
-        WRITE(REPL_VMSPLICE, fd, vector_length(iov, count), repl_real.vmsplice(fd, iov, count, flags));
+        WRITE(REPL_VMSPLICE, fd, iov, count, REPL_POSITION_NONE, repl_real.vmsplice(fd, iov, count, flags));
     }
     uint64_t resource = (uint64_t)(uint32_t)fd | VMSPLICE_FROM_PIPE;
     ssize_t result;

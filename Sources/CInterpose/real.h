@@ -61,6 +61,8 @@
     X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))               \
     X(ssize_t, write, (int, const void *, size_t))                                             \
     X(ssize_t, writev, (int, const struct iovec *, int))                                       \
+    X(ssize_t, pwrite, (int, const void *, size_t, off_t))                                     \
+    X(ssize_t, pwritev, (int, const struct iovec *, int, off_t))                               \
     X(ssize_t, send, (int, const void *, size_t, int))                                         \
     X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))   \
     X(ssize_t, sendmsg, (int, const struct msghdr *, int))                                     \

@@ -9,6 +9,7 @@
  */
 #include "interpose.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +36,8 @@ static __attribute__((noreturn)) void stop_here(void) {
     for (;;) repl_syscall(SYS_pause);  /* the replayer reports and ends the program */
 }
 
-static __attribute__((noreturn)) void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t resource) {
+static __attribute__((noreturn)) void stop(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t resource,
+                                          uint32_t cause, const char *detail) {
     repl_shared *r = repl_region;
     uint32_t expected = 0;
     if (atomic_compare_exchange_strong_explicit(&r->diverged, &expected, 2, memory_order_acq_rel, memory_order_acquire)) {
@@ -46,14 +48,29 @@ static __attribute__((noreturn)) void diverge(repl_slot *slot, uint64_t sequence
             .observed_process = repl_process, .observed_thread = repl_self.thread,
             .expected_kind = slot->call.kind, .observed_kind = kind,
             .real_pid = (int32_t)repl_syscall(SYS_getpid), .real_tid = (int32_t)repl_syscall(SYS_gettid),
+            .cause = cause,
         };
+        snprintf(r->divergence.detail, sizeof r->divergence.detail, "%s", detail);
         atomic_store_explicit(&r->diverged, 1, memory_order_release);
     }
     stop_here();
 }
 
+static __attribute__((noreturn)) void diverge(repl_slot *slot, uint64_t sequence, uint16_t kind, uint64_t resource) {
+    stop(slot, sequence, kind, resource, REPL_STOP_CALL, "");
+}
+
 void repl_diverge(repl_slot *slot, uint16_t kind, uint64_t resource) {
     diverge(slot, repl_turn_sequence(slot), kind, resource);
+}
+
+void repl_stop(repl_slot *slot, uint16_t kind, uint64_t resource, uint32_t cause, const char *format, ...) {
+    char detail[REPL_DIVERGENCE_DETAIL];
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(detail, sizeof detail, format, arguments);
+    va_end(arguments);
+    stop(slot, repl_turn_sequence(slot), kind, resource, cause, detail);
 }
 
 /* --stop-at: this thread is about to execute the chosen sequence number. It says who it is and
@@ -358,6 +375,24 @@ bool repl_replay_outcome(uint16_t kind, uint64_t resource, bool check_resource, 
     REPL_GUARD();
     repl_slot *slot = repl_turn(kind, resource, check_resource);
     if (!slot) return false;
+    repl_turn_payload(slot, pieces, count);
+    *result = repl_turn_complete(slot);
+    return true;
+}
+
+bool repl_replay_input(uint16_t kind, uint64_t resource, const struct repl_piece *pieces, int count, int64_t most,
+                       int64_t *result) {
+    REPL_GUARD();
+    repl_slot *slot = repl_turn(kind, resource, true);
+    if (!slot) return false;
+    uint64_t room = 0;
+    for (int i = 0; i < count; i++) room += pieces[i].length;
+    if (slot->call.payload_length > room)
+        repl_stop(slot, kind, resource, REPL_STOP_DAMAGED, "the recorded payload is %llu bytes; the program's buffers hold %llu",
+                  (unsigned long long)slot->call.payload_length, (unsigned long long)room);
+    if (slot->call.result > most)
+        repl_stop(slot, kind, resource, REPL_STOP_DAMAGED, "the recorded result is %lld; this call returns at most %lld",
+                  (long long)slot->call.result, (long long)most);
     repl_turn_payload(slot, pieces, count);
     *result = repl_turn_complete(slot);
     return true;

@@ -7,7 +7,9 @@
  * a transfer that touches a pipe, socket or device of the recording is numbered after its
  * effect, with output commit first when it goes to a socket; its result and where it left the
  * offsets it was given (the payload: the source's, then the destination's, 8 bytes each, for the
- * pointers that were not NULL) are the message. One between regular files is the same at replay
+ * pointers that were not NULL) are the message, followed, when the bytes came from a regular
+ * file, by the fingerprint of those bytes (fingerprint.c), read back from the file: a replay
+ * whose file holds other bytes there stops before moving them. One between regular files is the same at replay
  * and is made for real, unrecorded, as reads and writes of regular files are.
  *
  * At replay the turn, then:
@@ -25,6 +27,7 @@
 #include "interpose.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* A transfer's two ends and the offsets it was given (NULL: the descriptor's own position). */
 struct transfer {
@@ -68,10 +71,22 @@ static void warn_unrecorded_bytes(struct transfer *t) {
         repl_say(line);
 }
 
+/* Where the source's bytes start in its file, before the call (from its position after the call
+ * when `moved` bytes have gone); -1 when the source is not a regular file. */
+static off64_t source_start(const struct transfer *t, int64_t moved) {
+    if (t->in_recorded || !S_ISREG(t->in_info.st_mode)) return -1;
+    off64_t now = t->in_offset ? *t->in_offset : (off64_t)repl_syscall(SYS_lseek, t->in, 0, SEEK_CUR);
+    return now < 0 ? -1 : now - moved;
+}
+
 /* Record, after the real call. */
 static void record_transfer(struct transfer *t, ssize_t result, int error) {
-    struct repl_piece pieces[2];
+    struct repl_piece pieces[3];
     int n = result >= 0 ? offset_pieces(t, pieces) : 0;
+    uint8_t fingerprint[REPL_FINGERPRINT_SIZE];
+    off64_t start = source_start(t, result > 0 ? result : 0);
+    if (result >= 0 && start >= 0 && repl_fingerprint_file(t->in, start, t->length, result, fingerprint))
+        pieces[n++] = (struct repl_piece){fingerprint, sizeof fingerprint};
     repl_record_pieces(t->kind, transfer_resource(t), result, result < 0 ? error : 0, pieces, n);
     if (t->out_recorded) repl_note_output();
     warn_unrecorded_bytes(t);
@@ -82,26 +97,46 @@ static void move_position(int fd, const off64_t *offset, bool recorded, int64_t 
     if (!offset && !recorded && moved > 0) repl_syscall(SYS_lseek, fd, (long)moved, SEEK_CUR);
 }
 
+/* Replay, before the transfer: the bytes of a regular source must be the recorded ones. The
+ * payload is the offsets, then the fingerprint (absent in logs from before fingerprints), read
+ * here in one piece. */
+static void check_source(repl_slot *slot, struct transfer *t, uint8_t offsets[16], size_t offsets_length) {
+    uint8_t recorded[REPL_FINGERPRINT_SIZE], seen[REPL_FINGERPRINT_SIZE];
+    bool fingerprinted = slot->call.payload_length == offsets_length + sizeof recorded;
+    if (!fingerprinted && slot->call.payload_length != offsets_length && slot->call.result >= 0)
+        repl_stop(slot, t->kind, transfer_resource(t), REPL_STOP_DAMAGED, "a transfer's payload is %llu bytes, not %zu or %zu",
+                  (unsigned long long)slot->call.payload_length, offsets_length, offsets_length + sizeof recorded);
+    struct repl_piece pieces[2] = {{offsets, offsets_length}, {recorded, fingerprinted ? sizeof recorded : 0}};
+    repl_turn_payload(slot, pieces, 2);
+    if (!fingerprinted) return;
+    off64_t start = source_start(t, 0);
+    if (start < 0 || !repl_fingerprint_file(t->in, start, t->length, slot->call.result, seen) ||
+        memcmp(seen, recorded, sizeof seen) != 0)
+        repl_report_output(slot, t->kind, t->out, REPL_POSITION_NONE, NULL, 0, recorded, seen);
+}
+
 /* Replay, in the turn. Returns the recorded result; `perform` makes the transfer for real for up
  * to `length` bytes. */
 static ssize_t replay_transfer(repl_slot *slot, struct transfer *t, ssize_t (*perform)(struct transfer *, size_t)) {
     ssize_t recorded = (ssize_t)slot->call.result;
+    uint8_t offsets[16];
+    struct repl_piece pieces[2];
+    int n = offset_pieces(t, pieces);
+    size_t offsets_length = (size_t)n * sizeof(off64_t);
+    if (recorded >= 0) check_source(slot, t, offsets, offsets_length);
     bool made_here = !t->out_recorded || repl_is_inherited_output(&t->out_info);
     if (made_here && t->in_recorded && recorded > 0) repl_diverge(slot, t->kind, transfer_resource(t));
     if (made_here && recorded > 0) {
         size_t done = 0;
         while (done < (size_t)recorded) {
-            ssize_t n = perform(t, (size_t)recorded - done);
-            if (n <= 0) repl_diverge(slot, t->kind, transfer_resource(t));  /* the file is not as recorded */
-            done += (size_t)n;
+            ssize_t moved = perform(t, (size_t)recorded - done);
+            if (moved <= 0) repl_diverge(slot, t->kind, transfer_resource(t));  /* the file is not as recorded */
+            done += (size_t)moved;
         }
     } else if (recorded > 0) {
         move_position(t->in, t->in_offset, t->in_recorded, recorded);
     }
-    if (recorded >= 0) {
-        struct repl_piece pieces[2];
-        repl_turn_payload(slot, pieces, offset_pieces(t, pieces));
-    }
+    for (int i = 0; i < n && recorded >= 0; i++) memcpy((void *)pieces[i].data, offsets + i * sizeof(off64_t), sizeof(off64_t));
     return (ssize_t)repl_turn_complete(slot);
 }
 

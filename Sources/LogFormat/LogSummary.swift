@@ -32,6 +32,9 @@ public struct LogSummary: Sendable {
     /// The numbers logged as lost by a thread whose process died in the call they were taken
     /// for (killed by another): a replay stops that thread there, as the primary's stopped.
     public var deaths: [Death] = []
+    /// The first message whose recorded result cannot be what the layer recorded (a read's
+    /// result that is not its payload's length): the log is damaged there.
+    public var firstBadResult: (sequence: UInt64, problem: String)?
 
     /// A number lost by the thread that took it, in a call of `kind`.
     public struct Death: Hashable, Sendable {
@@ -88,6 +91,10 @@ public struct LogSummary: Sendable {
         }
         var summary = counter.finished()
         summary.recording = cursor.recording
+        if summary.problem == nil, let bad = summary.firstBadResult {
+            summary.problem = LogError(.corruption, "the recorded result cannot be the call's: \(bad.problem)",
+                                       at: LogLocation(file: directory.string, sequence: bad.sequence))
+        }
         if summary.problem == nil, let lost = summary.firstLost {
             summary.problem = LogError(.gap, "sequence \(lost) was taken by a process that died before publishing it (the recorder logged it as lost); a replay stops there",
                                        at: LogLocation(file: directory.string, sequence: lost))
@@ -131,6 +138,9 @@ private struct Counter: SummaryVisitor {
     @inline(__always)
     mutating func message(_ message: MessageView) {
         summary.payloadBytes += UInt64(message.payloadSize)
+        if summary.firstBadResult == nil, let problem = message.resultProblem {
+            summary.firstBadResult = (message.sequence, problem)
+        }
         if message.kind == .lost {
             if message.process != .max {
                 summary.deaths.append(LogSummary.Death(sequence: message.sequence, process: message.process, thread: message.thread,

@@ -32,7 +32,13 @@ extension ReplaySupervisor {
 
     /// A divergence the layer has reported, or damage in the log that the program has reached.
     private func divergenceOrDamage(region: SharedRegion, feeder: RingFeeder, live: Bool) -> ReplayEnding? {
-        if let divergence = region.divergence { return .diverged(divergence.description) }
+        if let divergence = region.divergence {
+            guard divergence.cause != .damagedLog else {
+                return .badLog(LogError(.corruption, "the recorded result cannot be the call's: \(divergence)",
+                                        at: LogLocation(sequence: divergence.sequence)))
+            }
+            return .diverged(divergence.description)
+        }
         // Following, a torn tail is where the primary's writing has got to, not damage.
         guard !live, let failure = feeder.failure, failure.code != .tornTail || !configuration.follow else {
             return nil

@@ -107,6 +107,10 @@ final class RingFeeder: @unchecked Sendable {
                     throw LogError(.gap, "the recording lost sequence \(message.sequence): a process died between taking it and publishing its message",
                                    at: LogLocation(sequence: message.sequence))
                 }
+                if let problem = message.resultProblem {  // the program would be handed it: stop before
+                    throw LogError(.corruption, "the recorded result cannot be the call's: \(problem)",
+                                   at: LogLocation(sequence: message.sequence))
+                }
                 guard feed(message) else { return nil }
                 sampleLag()
             case .waiting:

@@ -36,6 +36,7 @@
  *      region and none reads the word, so tools and layers of version 3 still work together.
  *      Claims (REPL_SLOT_CLAIMED) came later too, with no bump: a recorder that does not know
  *      them sees an unpublished slot, as before.
+ *   4  a divergence says what kind of stop it is and why (repl_divergence.cause, .detail).
  */
 #ifndef REPLREC_REPLABI_H
 #define REPLREC_REPLABI_H
@@ -60,7 +61,7 @@
 #endif
 
 #define REPL_ABI_MAGIC 0x52504C52u /* "RLPR" */
-#define REPL_ABI_VERSION 3u
+#define REPL_ABI_VERSION 4u
 
 #define REPL_RING_SLOTS (1u << 16)
 #define REPL_PAYLOAD_AREAS 1024u
@@ -139,6 +140,13 @@ typedef struct repl_waiter {
 
 _Static_assert(sizeof(repl_waiter) == 16, "repl_waiter layout");
 
+/* Replay: why a replay stopped at a turn. */
+#define REPL_STOP_CALL 0u    /* the program made another call than the log records */
+#define REPL_STOP_OUTPUT 1u  /* the call is the recorded one, but its bytes are not (T1) */
+#define REPL_STOP_DAMAGED 2u /* the recorded result cannot be the answer to this call: the log is damaged */
+
+#define REPL_DIVERGENCE_DETAIL 448u
+
 /* Replay: what did not match (valid once `diverged` is 1). */
 typedef struct repl_divergence {
     uint64_t sequence;
@@ -146,7 +154,19 @@ typedef struct repl_divergence {
     uint32_t expected_process, expected_thread, observed_process, observed_thread;
     uint16_t expected_kind, observed_kind;
     int32_t real_pid, real_tid;
+    uint32_t cause;  /* REPL_STOP_* */
+    char detail[REPL_DIVERGENCE_DETAIL]; /* what differed, in words (NUL-terminated; may be empty) */
 } repl_divergence;
+
+_Static_assert(offsetof(repl_divergence, cause) == 52, "repl_divergence.cause");
+_Static_assert(offsetof(repl_divergence, detail) == 56, "repl_divergence.detail");
+
+/* The payload of a write-like call's message (T1): the bytes the program handed to the call
+ * (8 bytes, little-endian) and the CRC-32C of the first `result` of them, those the call wrote
+ * (4 bytes; the CRC of nothing, 0, when it wrote none). Replay computes the same from the bytes
+ * the program hands at that turn, whether the write is made or not. Logs from before it have no
+ * payload on writes. */
+#define REPL_FINGERPRINT_SIZE 12u
 
 /* The region's header. Cache lines: the first holds what is set once; next_sequence, touched
  * by every intercepted call, and commit_wanted, raised by socket writers under output commit,

@@ -109,6 +109,8 @@
     X(135, PATH_CHANGE, "path_change")                                                         \
     X(136, EVENT_DESCRIPTOR, "event_descriptor")                                               \
     X(137, DIR_ENTRY, "dir_entry")                                                             \
+    X(138, PWRITE, "pwrite")                                                                   \
+    X(139, PWRITEV, "pwritev")                                                                 \
     /* Processes, threads and signals, continued (160-191) */                                  \
     X(160, SIGWAIT, "sigwait")                                                                 \
     /* File locks (192-199) */                                                                 \

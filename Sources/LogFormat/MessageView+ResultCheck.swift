@@ -1,0 +1,73 @@
+internal import CReplABI
+
+/// What a recorded result may be, given its own message: a read's payload is the bytes it
+/// returned, a ready count fits its set, a write's payload is a fingerprint. The layer checks the
+/// rest against the call that receives the result (a read's buffer); this needs only the log, so
+/// `logtool verify` and replplay's feeder both run it on every message.
+extension MessageView {
+    /// Why this message cannot be what the layer recorded, or nil when it can.
+    public var resultProblem: String? {
+        switch kind {
+        case .read, .readv, .pread, .preadv, .recv, .getrandom:
+            return payloadIsResult
+        case .recvfrom, .recvmsg:
+            return result > Int64(payloadSize) ? "\(kind) returned \(result) bytes with a payload of \(payloadSize)" : failed
+        case .poll:
+            if result > Int64(clamping: resource) { return "poll returned \(result) ready of \(resource) descriptors" }
+            return result >= 0 ? expectPayload(Int(clamping: resource) * 8, "\(resource) pollfd entries") : failed
+        case .select:
+            // select's sets are bit sets of FD_SETSIZE (1024) descriptors.
+            guard resource <= 1024 else { return "select on \(resource) descriptors (at most 1024)" }
+            if result > 3 * Int64(resource) { return "select returned \(result) ready in 3 sets of \(resource)" }
+            return result >= 0 ? expectPayload(3 * ((Int(resource) + 7) / 8), "3 sets of \(resource) bits") : failed
+        case .epollWait:
+            return result >= 0 ? expectPayload(Int(clamping: result) * 12, "\(result) epoll events") : failed
+        case .write, .writev, .send, .sendmsg, .pwrite, .pwritev:
+            return fingerprintProblem
+        case .vmsplice where resource >> 32 == 0:  // into a pipe: a write
+            return fingerprintProblem
+        case .vmsplice:
+            return payloadIsResult
+        default:
+            return nil
+        }
+    }
+
+    /// A failure carries an errno and no payload.
+    private var failed: String? {
+        guard result < 0 else { return nil }
+        if errno <= 0 { return "\(kind) failed (result \(result)) with errno \(errno)" }
+        return payloadSize == 0 ? nil : "\(kind) failed with a payload of \(payloadSize) bytes"
+    }
+
+    private var payloadIsResult: String? {
+        result >= 0 ? expectPayload(Int(clamping: result), "the \(result) bytes it returned") : failed
+    }
+
+    private func expectPayload(_ size: Int, _ what: String) -> String? {
+        payloadSize == size ? nil : "\(kind)'s payload is \(payloadSize) bytes, not \(size) (\(what))"
+    }
+
+    /// No payload (a log from before fingerprints), or a fingerprint whose handed length covers
+    /// what the write returned.
+    private var fingerprintProblem: String? {
+        if payloadSize == 0 { return failed }
+        guard payloadSize == Int(REPL_FINGERPRINT_SIZE), inlinePayload.count == payloadSize else {
+            return "\(kind)'s payload is \(payloadSize) bytes, not a fingerprint (\(REPL_FINGERPRINT_SIZE))"
+        }
+        let handed = inlinePayload.loadUnaligned(as: UInt64.self).littleEndian
+        if result > 0 && UInt64(result) > handed { return "\(kind) wrote \(result) bytes of the \(handed) it was handed" }
+        return failed
+    }
+}
+
+extension Message {
+    /// Why this message cannot be what the layer recorded, or nil when it can
+    /// (``MessageView/resultProblem``).
+    public var resultProblem: String? {
+        payload.withUnsafeBytes { bytes in
+            MessageView(sequence: sequence, process: process, thread: thread, kind: kind, resource: resource,
+                        result: result, errno: errno, payloadSize: payload.count, inlinePayload: bytes).resultProblem
+        }
+    }
+}
