@@ -6,6 +6,8 @@
  */
 #include "interpose.h"
 
+#include <CCRC32C.h>
+
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <link.h>
@@ -126,6 +128,7 @@ static void attach(void) {
     repl_prepare_areas();
     pthread_atfork(repl_fork_prepare, repl_fork_parent, repl_fork_child);
     find_allocator();
+    (void)replrec_crc32c_is_hardware();  /* the tables are made here: a signal handler's write must not find them half made */
     if (repl_replay_mode) {
         repl_quiet_replayed_output(STDOUT_FILENO);
         repl_quiet_replayed_output(STDERR_FILENO);
@@ -139,5 +142,6 @@ __attribute__((constructor)) static void repl_initialise(void) {
     repl_resolve();
     if (!repl_region) return;
     repl_adopt_standard_streams();  /* stdio is ready by now */
+    repl_note_objects();
     repl_note_uncovered();
 }

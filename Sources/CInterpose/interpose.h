@@ -27,7 +27,7 @@
  * descriptors are recorded, inherited outputs), environment.c (the layer's variables, exec
  * environments); then one file per family of wrappers: sync.c, time.c, io.c, transfer.c, fd.c,
  * names.c, dir.c, lock.c, net.c, process.c, signal.c, kill.c, stream.c, stat.c, fortify.c; coverage.c notes
- * what none of them covers.
+ * what none of them covers, objects.c which objects ran, fingerprint.c the output checks.
  */
 #ifndef REPLREC_INTERPOSE_H
 #define REPLREC_INTERPOSE_H
@@ -258,6 +258,11 @@ REPL_HIDDEN void repl_report_output(repl_slot *slot, uint16_t kind, int fd, off6
  * thread's turns on the way run their handlers, except when `kind` is REPL_SIGNAL (a call that
  * waits for a signal): the delivery is then the turn returned. */
 REPL_HIDDEN repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource);
+/* Takes, inside a guard, this thread's next turn if its message is a `kind` (the caller
+ * completes it); NULL, with the turn left for the thread's next call, if it is another, is not
+ * in sight, or once live. For notes a log may or may not hold at that point (objects.c); an
+ * `objects` note that no comparison takes is passed over by the next call's turn. */
+REPL_HIDDEN repl_slot *repl_turn_if(uint16_t kind);
 /* Stops the program with a divergence report at this turn: the call cannot be replayed. */
 REPL_HIDDEN void repl_diverge(repl_slot *slot, uint16_t kind, uint64_t resource) __attribute__((noreturn));
 /* Stops the program at this turn with a report of `cause` (REPL_STOP_*), the printf-style detail
@@ -297,6 +302,11 @@ REPL_HIDDEN bool repl_replay_input(uint16_t kind, uint64_t resource, const struc
 /* Record: notes the uncovered functions that the process's objects loaded since it last looked
  * import (an `uncovered` message); replay: takes the turns of those notes (coverage.c). */
 REPL_HIDDEN void repl_note_uncovered(void);
+
+/* Record: names the objects the process loaded since it last looked (an `objects` message: build
+ * ids, else file identities); replay: compares them with the recorded ones and warns of the
+ * differences (objects.c). */
+REPL_HIDDEN void repl_note_objects(void);
 
 /* Replay: waits for this thread's next turn, which must be a signal delivery (the thread waits
  * for one: sigsuspend), and runs it; false once live. */

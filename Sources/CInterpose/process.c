@@ -232,7 +232,8 @@ static void record_exec_failure(int error) {
 /* Takes the exec's turn at replay, records it otherwise (`search`: the program is looked up in
  * PATH, as execvp does). */
 static void number_exec(const char *path, bool search) {
-    repl_note_uncovered();  /* of the objects loaded since the process started */
+    repl_note_objects();  /* those loaded since the process started */
+    repl_note_uncovered();
     if (repl_replaying()) {
         REPL_GUARD();
         repl_slot *slot = repl_turn(REPL_EXEC, 0, false);
@@ -527,6 +528,7 @@ REPL_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
 /* ---- exit ------------------------------------------------------------------------------ */
 
 static void record_exit(int status) {
+    repl_note_objects();
     repl_note_uncovered();
     if (repl_replaying()) {
         REPL_GUARD();

@@ -266,6 +266,10 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
             repl_replay_signal(slot);
             continue;
         }
+        if (REPL_UNLIKELY(slot->call.kind == REPL_OBJECTS) && kind != REPL_OBJECTS) {  /* a note not compared (objects.c) */
+            repl_turn_done(slot);
+            continue;
+        }
         uint64_t sequence = repl_turn_sequence(slot);
         bool lost_here = slot->call.kind == REPL_LOST && slot->call.resource == kind;  /* park_as_recorded */
         if (!lost_here && (slot->call.kind != kind || (check_resource && slot->call.resource != resource)))
@@ -274,6 +278,31 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
         if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
         return slot;
     }
+}
+
+/* The kind of this thread's next message, once the replayer has fed it: 0 when it is not within a
+ * ring's length, or not fed within a second (a log that stops there, a primary that has not
+ * written it yet). */
+static uint16_t next_own_kind(repl_shared *r) {
+    for (unsigned waits = 0; waits < 1000; waits++) {
+        uint64_t first = atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1;
+        uint16_t kind;
+        if (next_own_message(r, first, &kind)) return kind;
+        if (filled(r, first + REPL_RING_SLOTS - 1)) return 0;  /* a ring of others' messages first */
+        if (atomic_load_explicit(&r->diverged, memory_order_acquire)) stop_here();
+        if (atomic_load_explicit(&r->promoted, memory_order_acquire)) return 0;
+        struct timespec pause_time = {0, 1000 * 1000};
+        repl_syscall(SYS_nanosleep, &pause_time, NULL);
+    }
+    return 0;
+}
+
+repl_slot *repl_turn_if(uint16_t kind) {
+    if (REPL_UNLIKELY(repl_self.thread == REPL_UNKNOWN_THREAD)) return NULL;
+    /* Only when the thread's next message is one: waiting for a later turn of its own could
+     * wait for threads it has yet to start. */
+    if (next_own_kind(repl_region) != kind) return NULL;
+    return repl_turn(kind, 0, false);
 }
 
 /* The turn whose payload this thread has taken from area 0 (repl_turn_payload). */

@@ -51,6 +51,11 @@ public struct LogDirectory: Sendable {
     /// The recording header from the first segment; `nil` while that segment does not exist or
     /// its header is not complete yet (a log being written or copied).
     public func recordingHeader() throws -> RecordingHeader? {
+        try recordingStart()?.header
+    }
+
+    /// The recording's id and header, from the first segment; `nil` as for ``recordingHeader()``.
+    public func recordingStart() throws -> (id: RecordingID, header: RecordingHeader)? {
         guard try exists(), let first = try segments().first else { return nil }
         guard first.number == 1 else {
             throw LogError(.gap, "segment 1 is missing; the log starts at segment \(first.number)",
@@ -61,7 +66,7 @@ public struct LogDirectory: Sendable {
         guard let recording = header.recording else {
             throw LogError(.corruption, "the first segment has no recording header", at: scanner.location(0))
         }
-        return recording
+        return (header.recordingID, recording)
     }
 
     /// Creates the directory (mode 0700) for a new log, or accepts an existing one that holds

@@ -113,7 +113,11 @@ private struct Counter: SummaryVisitor {
     var summary = LogSummary()
     static var visitsPlainMessages: Bool { false }
 
+    /// Set by the first segment's recording header.
+    var checksResults = false
+
     mutating func segment(_ header: SegmentHeader, name: SegmentName, size: Int) {
+        if let recording = header.recording { checksResults = recording.hasCheckedResults }
         summary.segments.append(name)
         summary.recordingID = header.recordingID
         summary.storedBytes += UInt64(header.encodedSize)
@@ -138,7 +142,7 @@ private struct Counter: SummaryVisitor {
     @inline(__always)
     mutating func message(_ message: MessageView) {
         summary.payloadBytes += UInt64(message.payloadSize)
-        if summary.firstBadResult == nil, let problem = message.resultProblem {
+        if checksResults, summary.firstBadResult == nil, let problem = message.resultProblem {
             summary.firstBadResult = (message.sequence, problem)
         }
         if message.kind == .lost {

@@ -14,14 +14,14 @@ extension MessageView {
             return result > Int64(payloadSize) ? "\(kind) returned \(result) bytes with a payload of \(payloadSize)" : failed
         case .poll:
             if result > Int64(clamping: resource) { return "poll returned \(result) ready of \(resource) descriptors" }
-            return result >= 0 ? expectPayload(Int(clamping: resource) * 8, "\(resource) pollfd entries") : failed
+            return result >= 0 ? expectPayload(resource, times: 8, "\(resource) pollfd entries") : failed
         case .select:
             // select's sets are bit sets of FD_SETSIZE (1024) descriptors.
             guard resource <= 1024 else { return "select on \(resource) descriptors (at most 1024)" }
             if result > 3 * Int64(resource) { return "select returned \(result) ready in 3 sets of \(resource)" }
-            return result >= 0 ? expectPayload(3 * ((Int(resource) + 7) / 8), "3 sets of \(resource) bits") : failed
+            return result >= 0 ? expectPayload((resource + 7) / 8, times: 3, "3 sets of \(resource) bits") : failed
         case .epollWait:
-            return result >= 0 ? expectPayload(Int(clamping: result) * 12, "\(result) epoll events") : failed
+            return result >= 0 ? expectPayload(UInt64(result), times: 12, "\(result) epoll events") : failed
         case .write, .writev, .send, .sendmsg, .pwrite, .pwritev:
             return fingerprintProblem
         case .vmsplice where resource >> 32 == 0:  // into a pipe: a write
@@ -41,11 +41,14 @@ extension MessageView {
     }
 
     private var payloadIsResult: String? {
-        result >= 0 ? expectPayload(Int(clamping: result), "the \(result) bytes it returned") : failed
+        result >= 0 ? expectPayload(UInt64(result), times: 1, "the \(result) bytes it returned") : failed
     }
 
-    private func expectPayload(_ size: Int, _ what: String) -> String? {
-        payloadSize == size ? nil : "\(kind)'s payload is \(payloadSize) bytes, not \(size) (\(what))"
+    /// The payload is `count` items of `size` bytes.
+    private func expectPayload(_ count: UInt64, times size: UInt64, _ what: String) -> String? {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+        if !overflow && UInt64(payloadSize) == bytes { return nil }
+        return "\(kind)'s payload is \(payloadSize) bytes, not \(overflow ? "\(count) × \(size)" : "\(bytes)") (\(what))"
     }
 
     /// No payload (a log from before fingerprints), or a fingerprint whose handed length covers

@@ -25,6 +25,14 @@ public struct RecordingHeader: Hashable, Sendable {
         self.interposerABIVersion = interposerABIVersion
     }
 
+    /// The first layer ABI whose messages follow the payload rules that
+    /// ``MessageView/resultProblem`` checks (a write's payload is its fingerprint). Older logs,
+    /// and logs made by other writers (synthetic ones say 0), are checked for their format only.
+    public static let firstABIWithCheckedResults: UInt32 = 4
+
+    /// Whether the messages' results are checked against their payloads.
+    public var hasCheckedResults: Bool { interposerABIVersion >= Self.firstABIWithCheckedResults }
+
     /// Largest encoded header a reader accepts.
     static let maxEncodedSize = 16 << 20
 

@@ -2,7 +2,7 @@
 /// (`ToolExitStatus`). The program's own status passes through otherwise.
 public struct ToolError: Error, CustomStringConvertible {
     public enum Kind: Sendable {
-        case notFound, notExecutable, refused, failed
+        case notFound, notExecutable, refused, failed, untrusted
     }
 
     public var kind: Kind
@@ -12,12 +12,14 @@ public struct ToolError: Error, CustomStringConvertible {
     public static func notExecutable(_ message: String) -> ToolError { .init(kind: .notExecutable, message: message) }
     public static func refused(_ message: String) -> ToolError { .init(kind: .refused, message: message) }
     public static func failed(_ message: String) -> ToolError { .init(kind: .failed, message: message) }
+    public static func untrusted(_ message: String) -> ToolError { .init(kind: .untrusted, message: message) }
 
     public var exitStatus: ToolExitStatus {
         switch kind {
         case .notFound: .notFound
         case .notExecutable: .cannotRun
         case .refused, .failed: .failed
+        case .untrusted: .untrusted
         }
     }
 

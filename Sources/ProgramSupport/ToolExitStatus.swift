@@ -7,6 +7,9 @@ public enum ToolExitStatus: Int32, Sendable {
     /// replplay: the log is damaged (corruption, gap, unsupported version, torn tail when not
     /// following).
     case damagedLog = 121
+    /// replplay: the log is owned by another user or writable by others, and --trust was not
+    /// given.
+    case untrusted = 122
     /// The tool failed (log, shared memory) or refused the program (setuid, setgid, statically
     /// linked).
     case failed = 125

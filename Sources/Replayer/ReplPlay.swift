@@ -20,8 +20,14 @@ struct ReplPlay: ParsableCommand {
 
             Exit status: the recorded exit status when replay completes; 120 divergence (the
             program made another call than the log records, stopped making progress, or ended
-            differently); 121 the log is damaged (corruption, gap, unsupported version, torn
-            tail when not following); 125 replplay failed; 126/127 the program cannot be run.
+            differently, or wrote other bytes); 121 the log is damaged (corruption, gap,
+            unsupported version, torn tail when not following, a recorded result that cannot be
+            its call's); 122 the log is owned by another user or writable by others (--trust);
+            125 replplay failed; 126/127 the program cannot be run.
+
+            A log runs what it records: replplay refuses a log it cannot trust, and the first
+            time this user replays a log it prints the command, the working directory and the
+            recorded LD_* variables before running them.
             """)
 
     @Argument(help: "The log directory.")
@@ -43,6 +49,9 @@ struct ReplPlay: ParsableCommand {
 
     @Flag(name: .shortAndLong, help: "No summary line.")
     var quiet = false
+
+    @Flag(help: "Replay a log that another user owns or that its group or others can write.")
+    var trust = false
 
     @Argument(parsing: .postTerminator, help: "A command to run instead of the recorded one.")
     var command: [String] = []
@@ -78,6 +87,6 @@ struct ReplPlay: ParsableCommand {
     var supervisor: ReplaySupervisor {
         ReplaySupervisor(.init(
             logDirectory: directory, follow: follow, watchdog: watchdog, promoteAfter: promoteAfter,
-            stopAt: stopAt, printsSummary: !quiet, command: command))
+            stopAt: stopAt, printsSummary: !quiet, command: command, trust: trust))
     }
 }

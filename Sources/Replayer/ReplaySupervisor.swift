@@ -26,6 +26,8 @@ struct ReplaySupervisor {
         var printsSummary: Bool
         /// A command to run instead of the recorded one (empty: the recorded one).
         var command: [String]
+        /// Replay a log that another user owns or others can write (LogTrust).
+        var trust: Bool
     }
 
     let configuration: Configuration
@@ -41,7 +43,13 @@ struct ReplaySupervisor {
     /// matches it to the end).
     func run() throws -> Int32 {
         let logPath = CurrentProcess.absolute(configuration.logDirectory)
-        let header = try recordingHeader(LogDirectory(FilePath(logPath)), path: logPath)
+        let log = LogDirectory(FilePath(logPath))
+        let (id, header) = try recordingStart(log, path: logPath)
+        if !configuration.trust { try LogTrust(directory: log).check() }
+        if !LogTrust.isFamiliar(id) {
+            let command = configuration.command.isEmpty ? header.arguments : configuration.command
+            writeStandardError(LogTrust.announcement(of: header, running: command))
+        }
         let launcher = try programLauncher(header)
         let region = launcher.region
         let reader = LogReader(directory: FilePath(logPath), mode: configuration.follow ? .follow : .offline)
@@ -57,10 +65,10 @@ struct ReplaySupervisor {
         return conclude(ending, region: region, feeder: feeder)
     }
 
-    /// The log's recording header; following, waits for the primary to write it.
-    private func recordingHeader(_ log: LogDirectory, path: String) throws -> RecordingHeader {
+    /// The log's recording id and header; following, waits for the primary to write them.
+    private func recordingStart(_ log: LogDirectory, path: String) throws -> (id: RecordingID, header: RecordingHeader) {
         while true {
-            if let header = try log.recordingHeader() { return header }
+            if let start = try log.recordingStart() { return start }
             guard configuration.follow else {
                 throw LogError(.noLog, "no recording header yet", at: LogLocation(file: path))
             }

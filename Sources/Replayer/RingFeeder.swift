@@ -107,7 +107,7 @@ final class RingFeeder: @unchecked Sendable {
                     throw LogError(.gap, "the recording lost sequence \(message.sequence): a process died between taking it and publishing its message",
                                    at: LogLocation(sequence: message.sequence))
                 }
-                if let problem = message.resultProblem {  // the program would be handed it: stop before
+                if reader.recording?.hasCheckedResults == true, let problem = message.resultProblem {  // the program would be handed it
                     throw LogError(.corruption, "the recorded result cannot be the call's: \(problem)",
                                    at: LogLocation(sequence: message.sequence))
                 }

@@ -19,7 +19,7 @@ import Testing
         #expect(recorded.status == 0, "\(recorded.stderr)")
         let verified = try Recording.run(prefix.appending("bin/logtool"), ["verify", log])
         #expect(verified.status == 0)
-        #expect(verified.stdout.hasPrefix("clean end: 80014 messages"))  // with isatty of stdout and its line on stdout
+        #expect(verified.stdout.hasPrefix("clean end: 80015 messages"))  // with isatty of stdout, objects and its line on stdout
         let replayed = try Recording.run(prefix.appending("bin/replplay"), ["-q", log])
         #expect(replayed.status == 0, "\(replayed.stderr)")
         #expect(replayed.stdout == recorded.stdout)

@@ -173,7 +173,7 @@ import Testing
             }
         }
         #expect(sawBigRead)
-        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 5, exitStatus: 0)))  // isatty of stdout, open, read, getrandom, its line
+        #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 6, exitStatus: 0)))  // isatty of stdout, objects, open, read, getrandom, its line
     }
 
     @Test func theProgramStopsWhenTheRecorderDies() throws {

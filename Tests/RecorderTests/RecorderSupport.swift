@@ -10,7 +10,12 @@ enum Recording {
     static let products = productsDirectory
 
     static let replrec = products + "/replrec"
-    static let replplay = products + "/replplay"
+    /// replplay notes the logs it has replayed under $XDG_STATE_HOME: the tests keep theirs in a
+    /// directory of the run's own.
+    static let replplay: String = {
+        setenv("XDG_STATE_HOME", NSTemporaryDirectory() + "/replrec-state-\(getpid())", 1)
+        return products + "/replplay"
+    }()
     static let logtool = products + "/logtool"
 
     /// libreplintercept.so next to replrec, built once per test run.

@@ -118,7 +118,8 @@
     X(193, RECORD_LOCK, "record_lock")                                                         \
     X(194, FILE_LOCK_TEST, "file_lock_test")                                                   \
     /* The layer's notes on the recording (200-207) */                                         \
-    X(200, UNCOVERED, "uncovered")
+    X(200, UNCOVERED, "uncovered")                                                             \
+    X(201, OBJECTS, "objects")
 
 #define REPL_KIND_ENUMERATOR(number, name, printed) REPL_##name = number,
 enum repl_kind { REPL_KINDS(REPL_KIND_ENUMERATOR) };
