@@ -74,9 +74,13 @@ bool repl_fd_is_recorded(int fd) {
 }
 
 bool repl_is_inherited_output(const struct stat *info) {
+    return repl_inherited_output_index(info) >= 0;
+}
+
+int repl_inherited_output_index(const struct stat *info) {
     for (int i = 0; i < output_count; i++)
-        if (outputs[i].device == info->st_dev && outputs[i].inode == info->st_ino) return true;
-    return false;
+        if (outputs[i].device == info->st_dev && outputs[i].inode == info->st_ino) return i;
+    return -1;
 }
 
 int repl_settle(int fd, int recorded) {

@@ -5,7 +5,8 @@
  * whether the write is made (an inherited output, a regular file) or not (the recording's pipes
  * and sockets): a replay that would put other bytes out stops at the first such write, with a
  * report that names the descriptor, both lengths, the bytes it found and, where the recorded
- * bytes are at hand (the file the write overwrites still holds them), the first differing byte.
+ * bytes are at hand, the first differing byte: the file the write overwrites still holds them,
+ * or it is replplay's standard output and the recording's was captured (--recorded-output).
  *
  * The CRC is the log's own (hardware on x86-64 and AArch64): two different writes of the same
  * length go unseen with a chance of one in 2^32.
@@ -73,14 +74,12 @@ bool repl_fingerprint_file(int fd, off64_t offset, size_t handed, int64_t writte
 /* ---- replay: the check and its report ------------------------------------------------------ */
 
 /* "fd 1 (replplay's output: /dev/pts/3)", "fd 4 (pipe:[8812])", "fd 3 (/srv/out.txt)". */
-static void describe_descriptor(int fd, char *out, size_t size) {
+static void describe_descriptor(int fd, const struct stat *info, char *out, size_t size) {
     char link[32], target[160];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     long n = repl_syscall(SYS_readlink, link, target, sizeof target - 1);
     target[n > 0 ? n : 0] = 0;
-    struct stat info;
-    bool inherited = repl_syscall(SYS_fstat, fd, &info) == 0 && repl_is_inherited_output(&info);
-    snprintf(out, size, "fd %d (%s%s)", fd, inherited ? "replplay's output: " : "", n > 0 ? target : "closed");
+    snprintf(out, size, "fd %d (%s%s)", fd, repl_is_inherited_output(info) ? "replplay's output: " : "", n > 0 ? target : "closed");
 }
 
 /* Up to `limit` of the bytes as C-escaped text. */
@@ -100,13 +99,32 @@ static void preview(const struct iovec *iov, size_t count, char *out, size_t siz
     if (shown == limit && repl_vector_length(iov, count) > limit && at + 4 < size) strcat(out, "...");
 }
 
-/* Where the recorded bytes may still be: the file the write overwrites, when replay runs over the
- * recording's own files. They are taken for the recorded ones only if their CRC is the recorded
- * CRC; then the offset of the first byte that differs, else -1. */
-static int64_t first_difference(int fd, off64_t position, const struct iovec *iov, size_t count, size_t written,
+/* Where the recorded bytes may be: the recording's captured output, at the bytes the replay has
+ * written to its own so far, for a write to replplay's standard output; else the file the write
+ * overwrites, when replay runs over the recording's own files. Opened (to `*opened`, closed by the
+ * caller) when it is another file; false when there is none. */
+static bool recorded_bytes_at(int fd, const struct stat *info, off64_t position, int *source, off64_t *offset,
+                              int *opened) {
+    *opened = -1;
+    const char *captured = repl_region->recorded_output;
+    if (repl_inherited_output_index(info) == 0 && captured[0]) {
+        *opened = (int)repl_syscall(SYS_openat, AT_FDCWD, captured, O_RDONLY | O_CLOEXEC, 0);
+        *source = *opened;
+        *offset = (off64_t)atomic_load_explicit(&repl_region->output_written, memory_order_acquire);
+        return *opened >= 0;
+    }
+    if (position == REPL_POSITION_CURRENT) position = (off64_t)repl_syscall(SYS_lseek, fd, 0, SEEK_CUR);
+    *source = fd;
+    *offset = position;
+    return S_ISREG(info->st_mode) && position >= 0;
+}
+
+/* The offset of the first byte of the write that differs from `source`'s bytes at `position`,
+ * when those are the recorded ones (their CRC is the recorded CRC); else -1. */
+static int64_t first_difference(int source, off64_t position, const struct iovec *iov, size_t count, size_t written,
                                 uint32_t recorded_crc) {
     uint32_t crc;
-    if (position < 0 || !file_crc(fd, position, written, &crc) || crc != recorded_crc) return -1;
+    if (!file_crc(source, position, written, &crc) || crc != recorded_crc) return -1;
     uint8_t chunk[4096];
     size_t offset = 0;
     for (size_t i = 0; i < count && offset < written; i++) {
@@ -115,7 +133,7 @@ static int64_t first_difference(int fd, off64_t position, const struct iovec *io
             size_t n = iov[i].iov_len - j;
             if (n > sizeof chunk) n = sizeof chunk;
             if (n > written - offset) n = written - offset;
-            if (repl_syscall(SYS_pread64, fd, chunk, n, (long)(position + (off64_t)offset)) != (long)n) return -1;
+            if (repl_syscall(SYS_pread64, source, chunk, n, (long)(position + (off64_t)offset)) != (long)n) return -1;
             for (size_t k = 0; k < n; k++)
                 if (chunk[k] != bytes[j + k]) return (int64_t)(offset + k);
             j += n;
@@ -125,7 +143,13 @@ static int64_t first_difference(int fd, off64_t position, const struct iovec *io
     return -1;
 }
 
-void repl_check_output(repl_slot *slot, uint16_t kind, int fd, off64_t position, const struct iovec *iov, size_t count) {
+void repl_note_output_made(const struct stat *info, int64_t result) {
+    if (result > 0 && repl_inherited_output_index(info) == 0)
+        atomic_fetch_add_explicit(&repl_region->output_written, (uint64_t)result, memory_order_acq_rel);
+}
+
+void repl_check_output(repl_slot *slot, uint16_t kind, int fd, const struct stat *info, off64_t position,
+                       const struct iovec *iov, size_t count) {
     uint64_t length = slot->call.payload_length;
     if (length == 0) return;  /* a log from before fingerprints */
     if (length != REPL_FINGERPRINT_SIZE)
@@ -134,12 +158,12 @@ void repl_check_output(repl_slot *slot, uint16_t kind, int fd, off64_t position,
     uint8_t recorded[REPL_FINGERPRINT_SIZE], seen[REPL_FINGERPRINT_SIZE];
     memcpy(recorded, slot->inline_payload, sizeof recorded);
     repl_fingerprint_vector(iov, count, slot->call.result, seen);
-    if (memcmp(recorded, seen, sizeof seen) == 0) return;
-    repl_report_output(slot, kind, fd, position, iov, count, recorded, seen);
+    if (memcmp(recorded, seen, sizeof seen) != 0) repl_report_output(slot, kind, fd, info, position, iov, count, recorded, seen);
+    repl_note_output_made(info, slot->call.result);
 }
 
-void repl_report_output(repl_slot *slot, uint16_t kind, int fd, off64_t position, const struct iovec *iov,
-                        size_t count, const uint8_t recorded[REPL_FINGERPRINT_SIZE],
+void repl_report_output(repl_slot *slot, uint16_t kind, int fd, const struct stat *info, off64_t position,
+                        const struct iovec *iov, size_t count, const uint8_t recorded[REPL_FINGERPRINT_SIZE],
                         const uint8_t seen[REPL_FINGERPRINT_SIZE]) {
     uint64_t recorded_length, seen_length;
     uint32_t recorded_crc, seen_crc;
@@ -148,13 +172,19 @@ void repl_report_output(repl_slot *slot, uint16_t kind, int fd, off64_t position
     memcpy(&seen_length, seen, 8);
     memcpy(&seen_crc, seen + 8, 4);
     int64_t written = slot->call.result > 0 ? slot->call.result : 0;
-    char descriptor[200], bytes[160], where[120] = "";
-    describe_descriptor(fd, descriptor, sizeof descriptor);
+    char descriptor[200], bytes[160], where[160] = "";
+    describe_descriptor(fd, info, descriptor, sizeof descriptor);
     if (iov) preview(iov, count, bytes, sizeof bytes, 40);
     else snprintf(bytes, sizeof bytes, "(from fd %d's file)", (int)(slot->call.resource >> 32));
-    if (position == REPL_POSITION_CURRENT) position = (off64_t)repl_syscall(SYS_lseek, fd, 0, SEEK_CUR);
-    int64_t at = iov && (uint64_t)written <= seen_length ? first_difference(fd, position, iov, count, (size_t)written, recorded_crc) : -1;
-    if (at >= 0) snprintf(where, sizeof where, "; the first differing byte is at offset %lld of the write", (long long)at);
+    int source, opened = -1;
+    off64_t offset;
+    if (iov && (uint64_t)written <= seen_length && recorded_bytes_at(fd, info, position, &source, &offset, &opened)) {
+        int64_t at = first_difference(source, offset, iov, count, (size_t)written, recorded_crc);
+        if (at >= 0)
+            snprintf(where, sizeof where, "; the first differing byte is at offset %lld of the write (%lld of %s)",
+                     (long long)at, (long long)(offset + at), opened >= 0 ? "the recorded output" : "the file");
+    }
+    if (opened >= 0) repl_syscall(SYS_close, opened);
     repl_stop(slot, kind, (uint64_t)fd, REPL_STOP_OUTPUT,
               "other output at %s: the recording handed %llu bytes and wrote %lld of them (CRC-32C 0x%08x); the "
               "replay hands %llu bytes (CRC-32C 0x%08x): \"%s\"%s",

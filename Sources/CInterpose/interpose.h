@@ -241,12 +241,15 @@ REPL_HIDDEN bool repl_fingerprint_file(int fd, off64_t offset, size_t handed, in
 /* Replay, in a write's turn, before the write is made or skipped: the bytes the program hands
  * must be the recorded ones (the message's fingerprint), else the replay stops here with
  * REPL_STOP_OUTPUT. A log from before fingerprints has none to check. */
-REPL_HIDDEN void repl_check_output(repl_slot *slot, uint16_t kind, int fd, off64_t position,
-                                   const struct iovec *iov, size_t count);
+REPL_HIDDEN void repl_check_output(repl_slot *slot, uint16_t kind, int fd, const struct stat *info,
+                                   off64_t position, const struct iovec *iov, size_t count);
+/* Replay: counts a write of `result` bytes made to replplay's standard output at its turn, where
+ * the next one starts in the recording's captured output. */
+REPL_HIDDEN void repl_note_output_made(const struct stat *info, int64_t result);
 /* Stops the replay at a write whose fingerprint `seen` is not the recorded one; iov NULL when the
  * bytes came from a file (a transfer). */
-REPL_HIDDEN void repl_report_output(repl_slot *slot, uint16_t kind, int fd, off64_t position,
-                                    const struct iovec *iov, size_t count,
+REPL_HIDDEN void repl_report_output(repl_slot *slot, uint16_t kind, int fd, const struct stat *info,
+                                    off64_t position, const struct iovec *iov, size_t count,
                                     const uint8_t recorded[REPL_FINGERPRINT_SIZE],
                                     const uint8_t seen[REPL_FINGERPRINT_SIZE]) __attribute__((noreturn));
 
@@ -354,6 +357,8 @@ REPL_HIDDEN bool repl_status_is_recorded(int fd, struct stat *info);
  * stderr): writes to those are performed at replay; writes to pipes and sockets of the
  * recording are not. */
 REPL_HIDDEN bool repl_is_inherited_output(const struct stat *info);
+/* Which of them it is: 0 standard output, 1 standard error (the first that matches); -1 none. */
+REPL_HIDDEN int repl_inherited_output_index(const struct stat *info);
 /* Learns the devices of /proc and /sys, and the inherited outputs (attach). */
 REPL_HIDDEN void repl_classify_descriptors(const char *outputs);
 

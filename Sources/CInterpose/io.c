@@ -405,7 +405,7 @@ static bool appends(int fd, const struct stat *info) {
             REPL_GUARD();                                                                    \
             repl_slot *slot = repl_turn(kind, (uint64_t)(fd), true);                         \
             if (slot) {                                                                      \
-                repl_check_output(slot, kind, fd, position, iov, count);                     \
+                repl_check_output(slot, kind, fd, &info_, position, iov, count);             \
                 if (made_) (void)(real_write);                                               \
                 return (ssize_t)repl_turn_complete(slot);                                    \
             }                                                                                \

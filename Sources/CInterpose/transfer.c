@@ -112,7 +112,7 @@ static void check_source(repl_slot *slot, struct transfer *t, uint8_t offsets[16
     off64_t start = source_start(t, 0);
     if (start < 0 || !repl_fingerprint_file(t->in, start, t->length, slot->call.result, seen) ||
         memcmp(seen, recorded, sizeof seen) != 0)
-        repl_report_output(slot, t->kind, t->out, REPL_POSITION_NONE, NULL, 0, recorded, seen);
+        repl_report_output(slot, t->kind, t->out, &t->out_info, REPL_POSITION_NONE, NULL, 0, recorded, seen);
 }
 
 /* Replay, in the turn. Returns the recorded result; `perform` makes the transfer for real for up
@@ -133,6 +133,7 @@ static ssize_t replay_transfer(repl_slot *slot, struct transfer *t, ssize_t (*pe
             if (moved <= 0) repl_diverge(slot, t->kind, transfer_resource(t));  /* the file is not as recorded */
             done += (size_t)moved;
         }
+        repl_note_output_made(&t->out_info, recorded);
     } else if (recorded > 0) {
         move_position(t->in, t->in_offset, t->in_recorded, recorded);
     }

@@ -11,6 +11,19 @@ extension SharedRegion {
         set { base.pointee.stop_at = newValue ?? 0 }
     }
 
+    /// Tells the layer where the recording's captured standard output is (before the program
+    /// starts), for reports of output that differs.
+    public func setRecordedOutput(_ path: String) throws {
+        let bytes = Array(path.utf8)
+        guard bytes.count < Int(REPL_PATH_LIMIT), !bytes.contains(0) else {
+            throw ToolError.failed("the recorded output's path is longer than \(REPL_PATH_LIMIT - 1) bytes")
+        }
+        withUnsafeMutableBytes(of: &base.pointee.recorded_output) { field in
+            field.copyBytes(from: bytes)
+            field[bytes.count] = 0
+        }
+    }
+
     /// The last sequence number the program has completed.
     public var replayed: UInt64 { repl_replayed(base) }
 

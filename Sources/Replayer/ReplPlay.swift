@@ -53,6 +53,10 @@ struct ReplPlay: ParsableCommand {
     @Flag(help: "Replay a log that another user owns or that its group or others can write.")
     var trust = false
 
+    @Option(name: .customLong("recorded-output"),
+            help: "The recording's standard output, as captured: a report of output that differs names the first differing byte.")
+    var recordedOutput: String?
+
     @Argument(parsing: .postTerminator, help: "A command to run instead of the recorded one.")
     var command: [String] = []
 
@@ -87,6 +91,7 @@ struct ReplPlay: ParsableCommand {
     var supervisor: ReplaySupervisor {
         ReplaySupervisor(.init(
             logDirectory: directory, follow: follow, watchdog: watchdog, promoteAfter: promoteAfter,
-            stopAt: stopAt, printsSummary: !quiet, command: command, trust: trust))
+            stopAt: stopAt, printsSummary: !quiet, command: command, trust: trust,
+            recordedOutput: recordedOutput))
     }
 }

@@ -28,6 +28,8 @@ struct ReplaySupervisor {
         var command: [String]
         /// Replay a log that another user owns or others can write (LogTrust).
         var trust: Bool
+        /// The recording's standard output, as captured, for reports of output that differs.
+        var recordedOutput: String?
     }
 
     let configuration: Configuration
@@ -79,6 +81,12 @@ struct ReplaySupervisor {
     /// The recorded (or the given) command, found and checked, in the recorded working directory
     /// and environment, with a new replay-mode region.
     private func programLauncher(_ header: RecordingHeader) throws -> ProgramLauncher {
+        // Made absolute before the recorded working directory is entered. It reaches the layer
+        // through the region: a variable more would move the program's initial stack.
+        let recordedOutput = configuration.recordedOutput.map(CurrentProcess.absolute)
+        if let recordedOutput, access(recordedOutput, R_OK) != 0 {
+            throw ToolError.failed("cannot read the recorded output \(recordedOutput): \(String(cString: strerror(errno)))")
+        }
         let arguments = configuration.command.isEmpty ? header.arguments : configuration.command
         guard !arguments.isEmpty else { throw ToolError.failed("the log records no command") }
         guard chdir(header.workingDirectory) == 0 else {
@@ -91,6 +99,7 @@ struct ReplaySupervisor {
         var launcher = ProgramLauncher(path: path, arguments: arguments, environment: header.environment,
                                        layer: layer, region: region, defaultSignals: [])
         launcher.workingDirectory = header.workingDirectory
+        if let recordedOutput { try region.setRecordedOutput(recordedOutput) }
         return launcher
     }
 

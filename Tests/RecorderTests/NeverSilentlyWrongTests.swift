@@ -32,7 +32,8 @@ import TestSupport
     /// Two threads increment a counter with no lock around a clock call (fixtures/programs/
     /// racy_counter.c). Recorded until two recordings print different totals; each replayed 20
     /// times. A replay that loses other increments than the recording stops at the write of the
-    /// total, and the report names it: the descriptor, both lengths, the bytes it would write.
+    /// total, and the report names it: the descriptor, both lengths, the bytes it would write and,
+    /// given the recording's captured output, the first byte that differs.
     @Test func aDataRaceReplaysAsRecordedOrStopsAtTheFirstDifferentWrite() throws {
         let program = try Recording.fixture("racy_counter")
         let dir = TemporaryDirectory()
@@ -44,9 +45,11 @@ import TestSupport
             if !recordings.contains(where: { $0.result.stdout == recorded.stdout }) { recordings.append((recorded, log)) }
         }
         try #require(recordings.count == 2, "ten recordings printed the same total: the race did not show")
-        for (recorded, log) in recordings {
+        for (index, (recorded, log)) in recordings.enumerated() {
+            let captured = dir.appending("recorded\(index).out")
+            try recorded.stdout.write(toFile: captured, atomically: true, encoding: .utf8)
             for run in 1...20 {
-                let replayed = try runProgram(Recording.replplay, ["-q", log])
+                let replayed = try runProgram(Recording.replplay, ["-q", "--recorded-output", captured, log])
                 if replayed.status == 0 && replayed.stdout == recorded.stdout { continue }
                 #expect(replayed.status == 120, "replay \(run): \(replayed.status) \(replayed.stdout) \(replayed.stderr)")
                 #expect(replayed.stdout.isEmpty, "replay \(run) printed a total: \(replayed.stdout)")
@@ -54,6 +57,13 @@ import TestSupport
                 #expect(report.contains(": write on 0x1 ") && report.contains("other output at fd 1 ("), "\(report)")
                 #expect(report.contains("the recording handed \(recorded.stdout.utf8.count) bytes"), "\(report)")
                 #expect(report.contains("\"counter "), "the report shows the bytes: \(report)")
+                // "counter " is the same in every total; the digits differ from the first on.
+                let offset = report.range(of: #"first differing byte is at offset ([0-9]+) of the write \(\1 of the recorded output\)"#,
+                                          options: .regularExpression)
+                #expect(offset != nil, "\(report)")
+                if let offset, let at = Int(report[offset].split(separator: " ")[6]) {
+                    #expect(at >= 8 && at < recorded.stdout.utf8.count - 1, "\(report)")
+                }
             }
         }
     }

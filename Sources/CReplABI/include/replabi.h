@@ -36,7 +36,8 @@
  *      region and none reads the word, so tools and layers of version 3 still work together.
  *      Claims (REPL_SLOT_CLAIMED) came later too, with no bump: a recorder that does not know
  *      them sees an unpublished slot, as before.
- *   4  a divergence says what kind of stop it is and why (repl_divergence.cause, .detail).
+ *   4  a divergence says what kind of stop it is and why (repl_divergence.cause, .detail);
+ *      output_written (replay) from line 4's padding; recorded_output.
  */
 #ifndef REPLREC_REPLABI_H
 #define REPLREC_REPLABI_H
@@ -146,6 +147,7 @@ _Static_assert(sizeof(repl_waiter) == 16, "repl_waiter layout");
 #define REPL_STOP_DAMAGED 2u /* the recorded result cannot be the answer to this call: the log is damaged */
 
 #define REPL_DIVERGENCE_DETAIL 448u
+#define REPL_PATH_LIMIT 4096u
 
 /* Replay: what did not match (valid once `diverged` is 1). */
 typedef struct repl_divergence {
@@ -215,9 +217,15 @@ typedef struct repl_shared {
      * so that appends from several processes are numbered in the order they land in the file
      * (0: free; else the holder's tid, with REPL_APPEND_CONTENDED when others wait). */
     _Atomic uint32_t append_lock;
-    uint8_t pad4[40];
+    /* Replay: bytes written so far to replplay's standard output at the recorded turns, the
+     * offset of the next write in the recording's captured output (--recorded-output). */
+    _Atomic uint64_t output_written;
+    uint8_t pad4[32];
     /* Line 5. */
     repl_divergence divergence;
+    /* Replay: the recording's captured standard output (--recorded-output), NUL-terminated;
+     * empty when not given. Set before the program starts. */
+    char recorded_output[REPL_PATH_LIMIT];
 } repl_shared;
 
 _Static_assert(offsetof(repl_shared, mode) == 32, "repl_shared.mode");
@@ -228,6 +236,7 @@ _Static_assert(offsetof(repl_shared, drained) == 192, "repl_shared.drained");
 _Static_assert(offsetof(repl_shared, area_lock) == 256, "repl_shared.area_lock");
 _Static_assert(offsetof(repl_shared, divergence) == 320, "repl_shared.divergence");
 _Static_assert(offsetof(repl_shared, append_lock) == 276, "repl_shared.append_lock");
+_Static_assert(offsetof(repl_shared, output_written) == 280, "repl_shared.output_written");
 #define REPL_APPEND_CONTENDED 0x80000000u
 
 /* ---- where the parts are ---------------------------------------------------------------- */
