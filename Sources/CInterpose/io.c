@@ -1,6 +1,7 @@
 /*
- * Input and output on anything that is not a regular file: pipes, sockets, terminals,
- * character devices (/dev/urandom). Regular files are the same at replay and are not recorded.
+ * Input and output: pipes, sockets, terminals, character devices (/dev/urandom), and the writes
+ * to regular files. Regular files are the same at replay: their input is not recorded, but what
+ * the program writes into them is checked (T1).
  *
  * Input is acquire-like: the real call, then the number, with the bytes read (or the ready
  * set, the peer address) as the payload. Writes, to anything, are numbered after their effect

@@ -94,9 +94,17 @@ REPL_EXPORT unsigned int sleep(unsigned int seconds) {
     return (unsigned int)left.tv_sec + (left.tv_nsec >= 500000000L);
 }
 
+/* Random bytes at replay: the recorded ones, never more than the buffer holds (a damaged log). */
+static inline __attribute__((always_inline)) bool replay_random(uint16_t kind, uint64_t resource, void *buffer, size_t length,
+                                                               int64_t most, int64_t *result) {
+    struct repl_piece piece = {buffer, length};
+    return repl_replaying() && repl_replay_input(kind, resource, &piece, 1, most, result);
+}
+
 REPL_EXPORT ssize_t getrandom(void *buffer, size_t length, unsigned int flags) {
     ENSURE(getrandom);
-    REPLAY_RECORDED(REPL_GETRANDOM, flags, buffer, length, ssize_t);
+    int64_t recorded;
+    if (replay_random(REPL_GETRANDOM, flags, buffer, length, (int64_t)length, &recorded)) return (ssize_t)recorded;
     ssize_t result = repl_real.getrandom(buffer, length, flags);
     if (repl_active()) repl_record(REPL_GETRANDOM, flags, result, result < 0 ? errno : 0, buffer, result > 0 ? (size_t)result : 0);
     return result;
@@ -104,7 +112,8 @@ REPL_EXPORT ssize_t getrandom(void *buffer, size_t length, unsigned int flags) {
 
 REPL_EXPORT int getentropy(void *buffer, size_t length) {
     ENSURE(getentropy);
-    REPLAY_RECORDED(REPL_GETENTROPY, 0, buffer, length, int);
+    int64_t recorded;
+    if (replay_random(REPL_GETENTROPY, 0, buffer, length, 0, &recorded)) return (int)recorded;
     int result = repl_real.getentropy(buffer, length);
     if (repl_active()) repl_record(REPL_GETENTROPY, 0, result, result ? errno : 0, buffer, result == 0 ? length : 0);
     return result;

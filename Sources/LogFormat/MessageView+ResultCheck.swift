@@ -1,5 +1,3 @@
-internal import CReplABI
-
 /// What a recorded result may be, given its own message: a read's payload is the bytes it
 /// returned, a ready count fits its set, a write's payload is a fingerprint. The layer checks the
 /// rest against the call that receives the result (a read's buffer); this needs only the log, so
@@ -22,11 +20,9 @@ extension MessageView {
             return result >= 0 ? expectPayload((resource + 7) / 8, times: 3, "3 sets of \(resource) bits") : failed
         case .epollWait:
             return result >= 0 ? expectPayload(UInt64(result), times: 12, "\(result) epoll events") : failed
-        case .write, .writev, .send, .sendmsg, .pwrite, .pwritev:
+        case _ where OutputFingerprint.isCarried(by: kind, resource: resource):
             return fingerprintProblem
-        case .vmsplice where resource >> 32 == 0:  // into a pipe: a write
-            return fingerprintProblem
-        case .vmsplice:
+        case .vmsplice:  // from a pipe: a read
             return payloadIsResult
         default:
             return nil
@@ -55,11 +51,12 @@ extension MessageView {
     /// what the write returned.
     private var fingerprintProblem: String? {
         if payloadSize == 0 { return failed }
-        guard payloadSize == Int(REPL_FINGERPRINT_SIZE), inlinePayload.count == payloadSize else {
-            return "\(kind)'s payload is \(payloadSize) bytes, not a fingerprint (\(REPL_FINGERPRINT_SIZE))"
+        guard payloadSize == inlinePayload.count, let fingerprint = OutputFingerprint(inlinePayload) else {
+            return "\(kind)'s payload is \(payloadSize) bytes, not a fingerprint (\(OutputFingerprint.size))"
         }
-        let handed = inlinePayload.loadUnaligned(as: UInt64.self).littleEndian
-        if result > 0 && UInt64(result) > handed { return "\(kind) wrote \(result) bytes of the \(handed) it was handed" }
+        if result > 0 && UInt64(result) > fingerprint.handed {
+            return "\(kind) wrote \(result) bytes of the \(fingerprint.handed) it was handed"
+        }
         return failed
     }
 }

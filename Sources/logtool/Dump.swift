@@ -179,13 +179,26 @@ private struct Printer: LogVisitor {
         if json {
             var line = "{\"type\":\"message\",\"seq\":\(m.sequence),\"pid\":\(m.process),\"tid\":\(m.thread),\"kind\":\(JSON.quoted(m.kind.description)),\"kind_id\":\(m.kind.rawValue),\"resource\":\(m.resource),\"result\":\(m.result),\"errno\":\(m.errno),\"payload_size\":\(payloadSize)"
             if payloadSize > 0 { line += ",\"payload_preview_hex\":\"\(Hex.string(shown))\"" }
+            if let fingerprint = Self.fingerprint(m, payloadSize: payloadSize, preview: preview) {
+                line += ",\"fingerprint\":{\"handed\":\(fingerprint.handed),\"crc32c\":\(fingerprint.crc)}"
+            }
             output.write(line + "}\n")
         } else {
             var line = "\(m.sequence) \(m.process):\(m.thread) \(m.kind) res=0x\(String(m.resource, radix: 16)) ret=\(m.result)"
             if m.errno != 0 { line += " errno=\(m.errno)" }
-            if payloadSize > 0 { line += " len=\(payloadSize) " + Self.quoted(shown, truncated: payloadSize > shown.count) }
+            if let fingerprint = Self.fingerprint(m, payloadSize: payloadSize, preview: preview) {
+                line += " handed=\(fingerprint.handed) crc32c=0x" + String(fingerprint.crc, radix: 16)
+            } else if payloadSize > 0 {
+                line += " len=\(payloadSize) " + Self.quoted(shown, truncated: payloadSize > shown.count)
+            }
             output.write(line + "\n")
         }
+    }
+
+    /// A write's fingerprint, when its payload is one.
+    private static func fingerprint(_ m: Message, payloadSize: Int, preview: UnsafeRawBufferPointer) -> OutputFingerprint? {
+        guard OutputFingerprint.isCarried(by: m.kind, resource: m.resource), payloadSize == preview.count else { return nil }
+        return OutputFingerprint(preview)
     }
 
     /// Printable ASCII as is, everything else as \xNN, in quotes.
