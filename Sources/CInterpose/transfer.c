@@ -9,8 +9,8 @@
  * offsets it was given (the payload: the source's, then the destination's, 8 bytes each, for the
  * pointers that were not NULL) are the message, followed, when the bytes came from a regular
  * file, by the fingerprint of those bytes (fingerprint.c), read back from the file: a replay
- * whose file holds other bytes there stops before moving them. One between regular files is the same at replay
- * and is made for real, unrecorded, as reads and writes of regular files are.
+ * whose file holds other bytes there stops before moving them. One between regular files is the
+ * same at replay and is made for real, unrecorded, as reads of regular files are.
  *
  * At replay the turn, then:
  *  - into a pipe or socket of the recording: not made (its reader takes its bytes from the log,
@@ -101,7 +101,7 @@ static void move_position(int fd, const off64_t *offset, bool recorded, int64_t 
  * payload is the offsets, then the fingerprint (absent in logs from before fingerprints), read
  * here in one piece. */
 static void check_source(repl_slot *slot, struct transfer *t, uint8_t offsets[16], size_t offsets_length) {
-    uint8_t recorded[REPL_FINGERPRINT_SIZE], seen[REPL_FINGERPRINT_SIZE];
+    uint8_t recorded[REPL_FINGERPRINT_SIZE], seen[REPL_FINGERPRINT_SIZE] = {0};  /* nothing seen: unreadable */
     bool fingerprinted = slot->call.payload_length == offsets_length + sizeof recorded;
     if (!fingerprinted && slot->call.payload_length != offsets_length && slot->call.result >= 0)
         repl_stop(slot, t->kind, transfer_resource(t), REPL_STOP_DAMAGED, "a transfer's payload is %llu bytes, not %zu or %zu",

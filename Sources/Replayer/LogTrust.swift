@@ -20,7 +20,8 @@ struct LogTrust {
         files += try directory.segments().map { directory.path(of: $0).string }
         for file in files {
             var info = stat()
-            guard lstat(file, &info) == 0 else { continue }  // gone meanwhile: the reader reports it
+            // stat, not lstat: a link is as trusted as what it leads to.
+            guard stat(file, &info) == 0 else { continue }  // gone meanwhile: the reader reports it
             if info.st_uid != user {
                 throw ToolError.untrusted("\(file) is owned by user \(info.st_uid), not by this user (\(user)); "
                                           + "replaying it would run what its owner chose: pass --trust if you trust them")
