@@ -119,20 +119,23 @@ static bool recorded_bytes_at(int fd, const struct stat *info, off64_t position,
     return S_ISREG(info->st_mode) && position >= 0;
 }
 
-/* The offset of the first byte of the write that differs from `source`'s bytes at `position`,
- * when those are the recorded ones (their CRC is the recorded CRC); else -1. */
-static int64_t first_difference(int source, off64_t position, const struct iovec *iov, size_t count, size_t written,
-                                uint32_t recorded_crc) {
+/* The offset of the first byte of the write (`handed` bytes) that differs from the `written`
+ * recorded ones at `position` of `source`, when those are the recorded ones (their CRC is the
+ * recorded CRC); else -1. A write that is a prefix of the recorded one, or the reverse, differs
+ * where the shorter ends. */
+static int64_t first_difference(int source, off64_t position, const struct iovec *iov, size_t count, size_t handed,
+                                size_t written, uint32_t recorded_crc) {
     uint32_t crc;
     if (!file_crc(source, position, written, &crc) || crc != recorded_crc) return -1;
+    size_t common = handed < written ? handed : written;
     uint8_t chunk[4096];
     size_t offset = 0;
-    for (size_t i = 0; i < count && offset < written; i++) {
+    for (size_t i = 0; i < count && offset < common; i++) {
         const uint8_t *bytes = iov[i].iov_base;
-        for (size_t j = 0; j < iov[i].iov_len && offset < written;) {
+        for (size_t j = 0; j < iov[i].iov_len && offset < common;) {
             size_t n = iov[i].iov_len - j;
             if (n > sizeof chunk) n = sizeof chunk;
-            if (n > written - offset) n = written - offset;
+            if (n > common - offset) n = common - offset;
             if (repl_syscall(SYS_pread64, source, chunk, n, (long)(position + (off64_t)offset)) != (long)n) return -1;
             for (size_t k = 0; k < n; k++)
                 if (chunk[k] != bytes[j + k]) return (int64_t)(offset + k);
@@ -140,7 +143,7 @@ static int64_t first_difference(int source, off64_t position, const struct iovec
             offset += n;
         }
     }
-    return -1;
+    return handed != written ? (int64_t)common : -1;
 }
 
 void repl_note_output_made(const struct stat *info, int64_t result) {
@@ -178,8 +181,8 @@ void repl_report_output(repl_slot *slot, uint16_t kind, int fd, const struct sta
     else snprintf(bytes, sizeof bytes, "(from fd %d's file)", (int)(slot->call.resource >> 32));
     int source, opened = -1;
     off64_t offset;
-    if (iov && (uint64_t)written <= seen_length && recorded_bytes_at(fd, info, position, &source, &offset, &opened)) {
-        int64_t at = first_difference(source, offset, iov, count, (size_t)written, recorded_crc);
+    if (iov && recorded_bytes_at(fd, info, position, &source, &offset, &opened)) {
+        int64_t at = first_difference(source, offset, iov, count, (size_t)seen_length, (size_t)written, recorded_crc);
         if (at >= 0)
             snprintf(where, sizeof where, "; the first differing byte is at offset %lld of the write (%lld of %s)",
                      (long long)at, (long long)(offset + at), opened >= 0 ? "the recorded output" : "the file");

@@ -329,12 +329,18 @@ void repl_take_signal_turns(bool leaving, const sigset_t *mask, bool wait) {
     if (!r || atomic_load_explicit(&r->promoted, memory_order_acquire) || repl_self.thread == REPL_UNKNOWN_THREAD) return;
     for (repl_slot *slot; (slot = wait ? await_turn(r) : my_turn(r)) && slot->call.kind == REPL_SIGNAL;) {
         if (leaving && !(slot->call.resource & REPL_SIGNAL_AT_LEAVING)) return;
+        bool late = false;
         if (mask) {
             uint16_t change = REPL_SIGNAL_MASK_CHANGE(slot->call.resource);
             if (sigismember(mask, (int)(uint32_t)slot->call.resource)) return;
             if (change != 0 && change != repl_self.mask_changes) return;
+            /* A delivery made as the thread left an earlier call, whose turn was not yet due
+             * then (other processes' turns came between): on the primary it came before this
+             * mask change, so the change counts after it, for the deliveries that follow. */
+            late = (slot->call.resource & REPL_SIGNAL_AT_LEAVING) != 0;
         }
         repl_replay_signal(slot);
+        if (late && repl_self.mask_changes < UINT16_MAX) repl_self.mask_changes++;
     }
 }
 

@@ -29,8 +29,9 @@ extension SharedRegion {
 
     /// What did not match, once a thread of the program has seen a divergence.
     public var divergence: Divergence? {
-        guard repl_has_diverged(base) != 0 else { return nil }
-        // Filled before `diverged` is stored with release order; the acquire above orders it.
+        // 2 while the layer fills the report (its detail is formatted text), 1 once it is filled,
+        // before `diverged` is stored with release order; the acquire here orders it.
+        guard repl_has_diverged(base) == 1 else { return nil }
         return Divergence(base.pointee.divergence)
     }
 

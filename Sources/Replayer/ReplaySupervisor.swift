@@ -111,7 +111,9 @@ struct ReplaySupervisor {
         while !feeder.isDone {
             if configuration.follow, let promoteAfter = configuration.promoteAfter,
                SystemClock.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
-            if !configuration.follow && feeder.lastFed != region.replayed { break }
+            // Fed beyond what was replayed: the program left messages, and the END record does not
+            // change that. (Fed short of it is the feeder's count lagging its last slot.)
+            if !configuration.follow && feeder.lastFed > region.replayed { break }
             usleep(1000)
         }
     }
