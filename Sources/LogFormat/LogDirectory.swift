@@ -69,20 +69,44 @@ public struct LogDirectory: Sendable {
         return (header.recordingID, recording)
     }
 
-    /// Creates the directory (mode 0700) for a new log, or accepts an existing one that holds
-    /// no segment yet.
-    func createForWriting() throws {
-        if try exists() {
-            let present = try segments()
-            guard present.isEmpty else {
-                throw LogError(.misuse, "the directory already holds a log (\(present[0]))",
+    /// Creates the directory (mode 0700) for a new log, or accepts an existing one that holds no
+    /// segment yet (or, `replacing`, removes the segments it holds), and takes the writer's lock
+    /// on it: an exclusive `flock` on the directory, held until the returned descriptor is
+    /// closed. One writer per log: a second one, even with `replacing`, is refused while the
+    /// first holds the lock, so two recordings never interleave in one directory.
+    func createForWriting(replacing: Bool = false) throws -> FileDescriptor {
+        if try !exists() {
+            guard mkdir(path.string, 0o700) == 0 || Glibc.errno == EEXIST else {
+                throw LogError.io("cannot create the log directory", path: path.string, Errno(rawValue: Glibc.errno))
+            }
+        }
+        let lock: FileDescriptor
+        do {
+            lock = try FileDescriptor.open(path, .readOnly, options: [.directory, .closeOnExec])
+        } catch let error as Errno {
+            throw LogError.io("cannot open the log directory", path: path.string, error)
+        }
+        guard flock(lock.rawValue, LOCK_EX | LOCK_NB) == 0 else {
+            let error = Errno(rawValue: Glibc.errno)
+            try? lock.close()
+            if error == .wouldBlock {
+                throw LogError(.inUse, "another writer is recording into the log (it holds the directory's lock)",
                                at: LogLocation(file: path.string))
             }
-            return
+            throw LogError.io("cannot lock the log directory", path: path.string, error)
         }
-        guard mkdir(path.string, 0o700) == 0 else {
-            throw LogError.io("cannot create the log directory", path: path.string, Errno(rawValue: Glibc.errno))
+        do {
+            let present = try segments()
+            if replacing {
+                for segment in present { unlink(self.path(of: segment).string) }
+            } else if !present.isEmpty {
+                throw LogError(.misuse, "the directory already holds a log (\(present[0]))", at: LogLocation(file: path.string))
+            }
+        } catch {
+            try? lock.close()
+            throw error
         }
+        return lock
     }
 
     /// Makes the directory's entries durable (after a segment file is created).

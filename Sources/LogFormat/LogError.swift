@@ -28,6 +28,8 @@ public struct LogError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let io = Code("i/o error")
         /// The caller broke the writer's contract (a sequence number out of order, a closed writer).
         public static let misuse = Code("misuse")
+        /// Another writer holds the log directory's lock: it is recording into it.
+        public static let inUse = Code("in use")
     }
 
     public var code: Code

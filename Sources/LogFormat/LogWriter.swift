@@ -21,6 +21,8 @@ public final class LogWriter {
 
     private let recording: RecordingHeader
     private var file: FileDescriptor?
+    /// The directory's lock (LogDirectory.createForWriting), held while the writer is open.
+    private var lock: FileDescriptor?
     private var segment: SegmentName
     private var segmentState = SegmentState()
 
@@ -38,6 +40,8 @@ public final class LogWriter {
     private let chunk: UnsafeMutableRawBufferPointer
     private let zstd = ZstdContexts()
     private var lastSync = SystemClock.monotonicNanoseconds()
+    /// The directory's device and inode when the log was made (checkInPlace).
+    private var directoryIdentity: (device: UInt64, inode: UInt64)?
 
     private struct SegmentState {
         var size = 0
@@ -48,9 +52,11 @@ public final class LogWriter {
         var lastIndexedOffset: Int?
     }
 
-    /// Creates the log directory (0700; an existing empty one is accepted) and its first segment.
+    /// Creates the log directory (0700; an existing empty one is accepted, and with `replacing`
+    /// one whose segments are removed first), locks it against other writers, and writes its
+    /// first segment.
     public init(directory path: FilePath, recording: RecordingHeader, options: Options = Options(),
-                recordingID: RecordingID = .random()) throws {
+                recordingID: RecordingID = .random(), replacing: Bool = false) throws {
         self.options = try options.validated()
         self.directory = LogDirectory(path)
         self.recording = recording
@@ -62,13 +68,38 @@ public final class LogWriter {
             Codec.lz4.compressBound(rawCapacity), Codec.zstd.compressBound(rawCapacity), rawCapacity),
             alignment: 16)
         chunk = .allocate(byteCount: self.options.frameSize, alignment: 16)
-        try directory.createForWriting()
+        lock = try directory.createForWriting(replacing: replacing)
+        directoryIdentity = Self.identity(of: path.string)
         try openSegment(SegmentHeader(recordingID: recordingID, segmentNumber: 1, codec: self.options.codec,
                                       firstSequence: 1, recording: recording))
     }
 
+    private static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
+    /// Throws when what is being written is no longer where readers look for it: the segment
+    /// file was unlinked (the directory deleted), or the directory's path now names another
+    /// directory or nothing (renamed, replaced). Writes into such a file succeed and are lost,
+    /// so the recorder checks this about once a second.
+    public func checkInPlace() throws {
+        guard let file else { return }
+        var info = stat()
+        let location = LogLocation(file: currentPath, segment: segment.number, offset: segmentState.size)
+        if fstat(file.rawValue, &info) == 0 && info.st_nlink == 0 {
+            throw LogError(.io, "the segment file was removed (the log directory deleted?): what is written now is lost",
+                           at: location)
+        }
+        if let directoryIdentity, let now = Self.identity(of: directory.path.string), now == directoryIdentity { return }
+        throw LogError(.io, "the log directory \(directory.path.string) was renamed, removed or replaced: what is written now is lost",
+                       at: location)
+    }
+
     deinit {
         if let file { try? file.close() }
+        if let lock { try? lock.close() }
         raw.deallocate()
         output.deallocate()
         chunk.deallocate()
@@ -181,6 +212,12 @@ public final class LogWriter {
             try writeFrame(.end, payload: payload, firstSequence: nextSequence, count: 0, codec: .none)
         }
         try sealAndClose()
+        releaseLock()
+    }
+
+    private func releaseLock() {
+        if let lock { try? lock.close() }
+        lock = nil
     }
 
     /// Flushes and closes without an END record: the log stays "still open", as after a crash
@@ -193,6 +230,7 @@ public final class LogWriter {
             try file.close()
             self.file = nil
         }
+        releaseLock()
     }
 
     // MARK: Frames
@@ -234,7 +272,10 @@ public final class LogWriter {
         do {
             _ = try file.writeAll(frame)
         } catch let error as Errno {
-            throw LogError.io("cannot write a frame", path: currentPath, error)
+            throw LogError(.io, "cannot write a frame of \(frame.count) bytes",
+                           at: LogLocation(file: currentPath, segment: segment.number, offset: segmentState.size,
+                                           sequence: firstSequence),
+                           errno: error)
         }
         segmentState.size += header.totalLength
         segmentState.frames += 1

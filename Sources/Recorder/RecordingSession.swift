@@ -57,27 +57,21 @@ struct RecordingSession {
         return status
     }
 
-    /// Creates the log (after removing an old one with `--force`), its header describing the
-    /// program about to run.
+    /// Creates the log (replacing an old one with `--force`, unless another replrec is writing
+    /// it), its header describing the program about to run.
     private func openLog(environment: [String]) throws -> LogWriter {
         let directory = FilePath(configuration.logDirectory)
-        if configuration.replaceExisting { try removeLog(directory) }
         let recording = RecordingHeader(
             arguments: configuration.command, environment: environment,
             workingDirectory: CurrentProcess.workingDirectory ?? "", userID: getuid(),
             hostName: CurrentProcess.hostName, startTime: SystemClock.realtimeNanoseconds(),
             interposerABIVersion: REPL_ABI_VERSION)
         do {
-            return try LogWriter(directory: directory, recording: recording, options: configuration.writerOptions)
+            return try LogWriter(directory: directory, recording: recording, options: configuration.writerOptions,
+                                 replacing: configuration.replaceExisting)
         } catch let error as LogError {
             throw ToolError.failed("\(error)\(error.code == .misuse ? " (use --force to replace it)" : "")")
         }
-    }
-
-    private func removeLog(_ directory: FilePath) throws {
-        let log = LogDirectory(directory)
-        guard (try? log.exists()) == true else { return }
-        for segment in try log.segments() { unlink(log.path(of: segment).string) }
     }
 
     /// Runs the program with the ring drained into `writer`, then ends the log with its status;
@@ -98,7 +92,17 @@ struct RecordingSession {
         }
         RootForwarding.install(root)
         var tree = ProcessTree(root: root)
-        tree.waitForAll()
+        // Fail-stop: once the log cannot be written, the program must not run on unrecorded
+        // (its backups would silently fall behind it), nor wait for a recorder that drains
+        // nothing: it is stopped at once, and the error said.
+        while tree.reapExited() {
+            if let failure = drainer.failure {
+                logger.error("the log could not be written: \(failure); stopping the program (fail-stop)")
+                tree.kill()
+                break
+            }
+            usleep(10_000)
+        }
         drainer.stopAndWait()
         launcher.region.unlink()
         let status = tree.rootStatus ?? ProgramStatus(exitStatus: 0)
@@ -108,9 +112,9 @@ struct RecordingSession {
 
     /// Writes the END record, unless draining failed; warns of numbers lost with a dead process.
     private func endLog(_ writer: LogWriter, drainedBy drainer: RingDrainer, status: ProgramStatus) throws {
-        if let failure = drainer.failure {
+        if drainer.failure != nil {  // said when it happened
             try? writer.close()
-            throw ToolError.failed("the log could not be written: \(failure)")
+            throw ToolError.failed("fail-stop: the log holds the messages up to sequence \(writer.writtenThrough); the program was stopped")
         }
         if let lost = drainer.lost {
             logger.warning("\(lost) sequence number(s) were taken by a process that died before publishing them; the log marks them lost, by the thread that took them where it is known, and a replay stops that thread there (logtool verify lists them)")

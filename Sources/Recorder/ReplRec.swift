@@ -27,7 +27,7 @@ struct ReplRec: ParsableCommand {
     @Option(name: .customLong("log-dir"), help: "The log directory to create.")
     var logDirectory = "./replog"
 
-    @Flag(help: "Replace an existing log in the directory.")
+    @Flag(help: "Replace an existing log in the directory (never one that another replrec is recording).")
     var force = false
 
     @Option(help: "lz4, zstd or none.")

@@ -77,13 +77,24 @@ final class RingDrainer: @unchecked Sendable {
         var idleRounds = 0
         var stalledSince: UInt64 = 0
         var lost: UInt64 = 0
+        var placeCheckedAt = SystemClock.monotonicNanoseconds()
+        // Once a second, busy or idle: writes into a removed file would succeed and be lost.
+        func checkPlaceIfDue() throws {
+            let now = SystemClock.monotonicNanoseconds()
+            guard now - placeCheckedAt >= 1_000_000_000 else { return }
+            placeCheckedAt = now
+            try writer.checkInPlace()
+        }
         while true {
             let next = drained + 1
             let slot = repl_ring_slot(shared, next)!
             if repl_slot_published(slot) == next {
                 try copy(slot, sequence: next)
                 drained = next
-                if drained & 1023 == 0 { repl_set_drained(shared, drained) }
+                if drained & 1023 == 0 {
+                    repl_set_drained(shared, drained)
+                    try checkPlaceIfDue()
+                }
                 if outputCommit && drained & 63 == 0 { try commit(upTo: drained, committed: &committed) }
                 idleRounds = 0
                 continue
@@ -91,6 +102,7 @@ final class RingDrainer: @unchecked Sendable {
             // Nothing to copy: free the slots, let followers see what we have, then wait.
             repl_set_drained(shared, drained)
             try writer.flushIfDue()
+            try checkPlaceIfDue()
             if outputCommit { try commit(upTo: drained, committed: &committed) }
             if stopRequested.load(ordering: .acquiring) {
                 let taken = repl_next_sequence(shared)

@@ -1,0 +1,85 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The recorder under faults of its log: a full disk, a directory removed or renamed while it
+/// writes, a second recorder on the same directory. Each is reported at once with where it
+/// happened (file, offset, errno), the program is stopped (fail-stop), replrec exits 125, and
+/// the log verifies up to the failure; nothing hangs.
+@Suite(.serialized) struct RecorderFaultTests {
+    /// A real full disk: a 2 MiB tmpfs, mounted by the test (CI runs as root).
+    @Test func aFullDiskStopsTheProgramAndKeepsWhatWasWritten() throws {
+        try #require(geteuid() == 0, "needs root to mount a tmpfs (CI runs as root)")
+        let dir = TemporaryDirectory()
+        let mount = dir.appending("small")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        let mounted = try runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount])
+        try #require(mounted.status == 0, "\(mounted.stderr)")
+        defer { _ = try? runProgram("/bin/umount", [mount]) }
+        let input = dir.appending("input")
+        _ = try runProgram("/bin/sh", ["-c", "head -c 20000000 /dev/urandom > '\(input)'"])
+        let log = mount + "/log"
+        let started = Date()
+        // pigz reads the input through a pipe: every read's bytes go into the log.
+        let recorded = try runProgram(Recording.replrec, ["-q", "--log-dir", log, "--", "/bin/sh", "-c",
+                                                          "cat '\(input)' | pigz -p 2 > /dev/null"])
+        #expect(Date().timeIntervalSince(started) < 20, "replrec took \(Date().timeIntervalSince(started)) s")
+        #expect(recorded.status == 125, "\(recorded.status): \(recorded.stderr)")
+        let report = recorded.stderr
+        #expect(report.contains("the log could not be written") && report.contains("No space left on device"), "\(report)")
+        #expect(report.contains("file \(log)/seg-") && report.contains(", offset "), "the report names where: \(report)")
+        #expect(report.contains("stopping the program (fail-stop)"), "\(report)")
+        let verified = try runProgram(Recording.logtool, ["verify", log])
+        #expect(verified.status == 3, "a torn tail at most: \(verified.status) \(verified.stdout)\(verified.stderr)")
+        #expect(verified.stderr.contains("messages verified before the problem"), "\(verified.stderr)")
+        #expect(try runProgram("/usr/bin/pgrep", ["-f", input]).status == 1, "a process of the program is left")
+    }
+
+    /// The directory removed, or renamed, while the program runs: writes into the removed file
+    /// would succeed and be lost, so the recorder notices within about a second.
+    @Test(arguments: ["remove", "rename"])
+    func aLogDirectoryThatGoesAwayStopsTheProgram(_ fault: String) throws {
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let program = try Recording.fixture("paced_clock")
+        let recording = try RunningProgram(Recording.replrec, ["-q", "--log-dir", log, "--", program, "20"])
+        while !FileManager.default.fileExists(atPath: log) { usleep(10_000) }
+        usleep(300_000)
+        let faulted = Date()
+        if fault == "remove" {
+            try FileManager.default.removeItem(atPath: log)
+        } else {
+            try FileManager.default.moveItem(atPath: log, toPath: dir.appending("moved"))
+        }
+        let result = recording.finish()
+        let seconds = Date().timeIntervalSince(faulted)
+        #expect(result.status == 125, "\(result.status): \(result.stderr)")
+        #expect(seconds < 3, "fail-stop took \(seconds) s")
+        #expect(result.stderr.contains(fault == "remove" ? "the segment file was removed" : "was renamed, removed or replaced"),
+                "\(result.stderr)")
+        if fault == "rename" {
+            let verified = try runProgram(Recording.logtool, ["verify", dir.appending("moved")])
+            #expect([0, 2, 3].contains(verified.status), "\(verified.status): \(verified.stderr)")
+        }
+    }
+
+    /// One writer per log: `--force` onto a log another replrec is recording is refused, and the
+    /// first recording goes on to a clean end.
+    @Test func forceOntoALogInUseIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let program = try Recording.fixture("paced_clock")
+        let first = try RunningProgram(Recording.replrec, ["-q", "--log-dir", log, "--", program, "2"])
+        while !FileManager.default.fileExists(atPath: log) { usleep(10_000) }
+        let second = try runProgram(Recording.replrec, ["-q", "--force", "--log-dir", log, "--", "/bin/true"])
+        #expect(second.status == 125, "\(second.status): \(second.stderr)")
+        #expect(second.stderr.contains("another writer is recording into the log"), "\(second.stderr)")
+        let result = first.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        let verified = try runProgram(Recording.logtool, ["verify", log])
+        #expect(verified.status == 0 && verified.stdout.hasPrefix("clean end: "), "\(verified.stdout)\(verified.stderr)")
+        let replaced = try runProgram(Recording.replrec, ["-q", "--force", "--log-dir", log, "--", "/bin/true"])
+        #expect(replaced.status == 0, "once the first has ended, --force replaces its log: \(replaced.stderr)")
+    }
+}
