@@ -94,7 +94,8 @@ public final class LogCursor {
                 return .progressed
             case .sealed:
                 if let end = scanner.end {
-                    if mode == .offline, let extra = try successor(of: scanner, anyLater: true) {
+                    // Following too: nothing comes after an END record, so a later segment is damage.
+                    if let extra = try successor(of: scanner, anyLater: true) {
                         throw LogError(.corruption, "segment \(extra) follows the END record",
                                        at: LogLocation(file: directory.path(of: extra).string, segment: extra.number))
                     }

@@ -25,7 +25,8 @@ public struct LogDirectory: Sendable {
         return true
     }
 
-    /// The segments present, in order. Names that are not segment names are ignored.
+    /// The segments present, in order. Names that are not segment names are ignored; two files
+    /// with the same segment number are corruption.
     public func segments() throws -> [SegmentName] {
         guard let dir = opendir(path.string) else {
             let error = Errno(rawValue: Glibc.errno)
@@ -45,7 +46,14 @@ public struct LogDirectory: Sendable {
             }
             if let segment = SegmentName(fileName: name) { names.append(segment) }
         }
-        return names.sorted()
+        names.sort()
+        // Two files with one number (a copy from another recording, a renamed file): which one
+        // is the log's cannot be told, and taking either would hide the other.
+        for (first, second) in zip(names, names.dropFirst()) where first.number == second.number {
+            throw LogError(.corruption, "two segment files have number \(first.number): \(first) and \(second)",
+                           at: LogLocation(file: path(of: second).string, segment: second.number))
+        }
+        return names
     }
 
     /// The recording header from the first segment; `nil` while that segment does not exist or

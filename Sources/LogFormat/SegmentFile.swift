@@ -32,7 +32,8 @@ public final class SegmentFile: SegmentSource {
     private static func open(_ path: FilePath) throws -> (FileDescriptor, (UInt64, UInt64), Int) {
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+            // Non-blocking: a FIFO or a device named like a segment must not hold the open.
+            fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec, .nonBlocking])
         } catch let error as Errno {
             throw LogError.io("cannot open segment", path: path.string, error)
         }
@@ -41,6 +42,11 @@ public final class SegmentFile: SegmentSource {
             let error = Errno(rawValue: Glibc.errno)
             try? fd.close()
             throw LogError.io("cannot stat segment", path: path.string, error)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            try? fd.close()
+            throw LogError(.notALog, "named like a segment but not a regular file (mode 0o\(String(info.st_mode, radix: 8)))",
+                           at: LogLocation(file: path.string))
         }
         return (fd, (UInt64(info.st_dev), UInt64(info.st_ino)), Int(info.st_size))
     }

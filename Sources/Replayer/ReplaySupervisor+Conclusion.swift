@@ -27,6 +27,12 @@ extension ReplaySupervisor {
     /// The program exited: it must have replayed the whole recording and exited as recorded.
     private func concludeExit(_ status: Int32, replayed: UInt64, feeder: RingFeeder) -> Int32 {
         guard case .cleanEnd(let end)? = feeder.outcome else {
+            // Damage after the last message (in the END record, the footer, a segment after END)
+            // is damage, as anywhere else.
+            if let failure = feeder.failure, failure.code != .tornTail || !configuration.follow {
+                logger.error("\(failure)")
+                return ToolExitStatus.damagedLog.rawValue
+            }
             logger.error("the program exited (status \(status)) at sequence \(replayed), but the log has no END record")
             return ToolExitStatus.divergence.rawValue
         }

@@ -125,6 +125,62 @@ import Testing
         #expect(problem?.message.contains("recording id") == true)
     }
 
+    /// A FIFO in a segment's place, in the middle or as the first segment: refused as not a
+    /// regular file, offline and following, without waiting for a writer to open it.
+    @Test(arguments: [0, 2])
+    func aFIFONamedLikeASegmentIsRefusedWithoutBlocking(_ index: Int) throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let segment = try LogDirectory(log).segments()[index]
+        let path = LogDirectory(log).path(of: segment).string
+        try FileManager.default.removeItem(atPath: path)
+        try #require(mkfifo(path, 0o600) == 0)
+        let problem = LogSummary.scan(directory: log).problem
+        #expect(problem?.code == .notALog, "\(String(describing: problem))")
+        #expect(problem?.location?.file == path)
+        let follower = LogReader(directory: log, mode: .follow, pollInterval: .milliseconds(1))
+        #expect(throws: LogError.self) {
+            while case .message = try follower.nextAvailable() {}
+            while true { if case .waiting = try follower.nextAvailable() { usleep(1000) } }
+        }
+    }
+
+    /// A second file with a segment's number, whatever the rest of its name, is corruption: the
+    /// reader cannot tell which is the log's.
+    @Test(arguments: [1, 3])
+    func twoFilesWithOneSegmentNumberAreCorruption(_ number: UInt32) throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let segments = try LogDirectory(log).segments()
+        let original = segments[Int(number) - 1]
+        let twin = SegmentName(number: number, firstSequence: original.firstSequence + 7)
+        try writeFile(LogDirectory(log).path(of: twin), try readFile(LogDirectory(log).path(of: segments[Int(number) % segments.count])))
+        let problem = LogSummary.scan(directory: log).problem
+        #expect(problem?.code == .corruption, "\(String(describing: problem))")
+        #expect(problem?.message.contains("two segment files have number \(number)") == true, "\(String(describing: problem))")
+    }
+
+    /// Nothing follows an END record: a later segment is corruption for a follower too.
+    @Test func aSegmentAfterTheEndIsCorruptionWhenFollowing() throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let segments = try LogDirectory(log).segments()
+        let last = segments[segments.count - 1]
+        let extra = SegmentName(number: last.number + 1, firstSequence: 601)
+        try writeFile(LogDirectory(log).path(of: extra), try readFile(LogDirectory(log).path(of: last)))
+        let follower = LogReader(directory: log, mode: .follow, pollInterval: .milliseconds(1))
+        let error = #expect(throws: LogError.self) {
+            while true {
+                switch try follower.nextAvailable() {
+                case .message: continue
+                case .waiting: usleep(1000)
+                case .finished: return
+                }
+            }
+        }
+        #expect(error?.code == .corruption && error?.message.contains("follows the END record") == true, "\(String(describing: error))")
+    }
+
     @Test func damageFollowedByDataInAnOpenLogIsCorruption() throws {
         let dir = TemporaryDirectory()
         let log = try Self.makeLog(in: dir, end: false, segmentSize: 1 << 20)

@@ -82,4 +82,32 @@ import TestSupport
         let replaced = try runProgram(Recording.replrec, ["-q", "--force", "--log-dir", log, "--", "/bin/true"])
         #expect(replaced.status == 0, "once the first has ended, --force replaces its log: \(replaced.stderr)")
     }
+
+    /// Damage after the program's last message, where the END record and the footer are, is
+    /// damage as anywhere else: 121, not a divergence for "no END record"; and a segment after
+    /// the END record is corruption, offline and following.
+    @Test func damageAfterTheLastMessageIsADamagedLog() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record(["/bin/echo", "hi"], in: dir)
+        #expect(recorded.status == 0)
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: log).first { $0.hasPrefix("seg-") })
+        let path = log + "/" + segment
+
+        let torn = dir.appending("torn")
+        try FileManager.default.copyItem(atPath: log, toPath: torn)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(truncate(torn + "/" + segment, off_t(size - 8)) == 0)
+        let tornReplay = try runProgram(Recording.replplay, ["-q", torn])
+        #expect(tornReplay.status == 121, "\(tornReplay.status): \(tornReplay.stderr)")
+        #expect(tornReplay.stderr.contains("torn tail"), "\(tornReplay.stderr)")
+
+        let extra = dir.appending("extra")
+        try FileManager.default.copyItem(atPath: log, toPath: extra)
+        try FileManager.default.copyItem(atPath: path, toPath: extra + "/seg-00000002-00000000000000000099.rlog")
+        for mode in [[], ["--follow"]] {
+            let replayed = try runProgram(Recording.replplay, ["-q"] + mode + [extra])
+            #expect(replayed.status == 121, "\(mode): \(replayed.status): \(replayed.stderr)")
+            #expect(replayed.stderr.contains("follows the END record"), "\(mode): \(replayed.stderr)")
+        }
+    }
 }
