@@ -126,6 +126,7 @@ static void attach(void) {
     repl_self.thread = 0;
     repl_replay_mode = region->mode == REPL_MODE_REPLAY;
     repl_prepare_areas();
+    repl_prepare_waiters();
     pthread_atfork(repl_fork_prepare, repl_fork_parent, repl_fork_child);
     find_allocator();
     (void)replrec_crc32c_is_hardware();  /* the tables are made here: a signal handler's write must not find them half made */

@@ -200,6 +200,8 @@ REPL_HIDDEN void repl_unlock_appends(void);
 
 /* Arranges for exiting threads to give their payload areas back (attach). */
 REPL_HIDDEN void repl_prepare_areas(void);
+/* Replay: the same for their entries in the waiter table (attach). */
+REPL_HIDDEN void repl_prepare_waiters(void);
 
 /* Fail-stop: the tool is gone. Record: an unrecorded primary would silently break its backups.
  * Replay: an unreplayed process would act outside the recording. */

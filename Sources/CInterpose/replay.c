@@ -17,12 +17,26 @@ REPL_NO_HEAP
 
 static REPL_TLS repl_waiter *my_waiter;
 static REPL_TLS uint64_t my_waiter_key;
+static pthread_key_t waiter_key; /* gives a thread's waiter entry back when it exits */
 
+static void release_waiter(void *waiter) {
+    if (waiter && waiter == my_waiter) repl_release_waiter(waiter);
+    my_waiter = NULL;
+    my_waiter_key = 0;
+}
+
+void repl_prepare_waiters(void) {
+    pthread_key_create(&waiter_key, release_waiter);
+}
+
+/* This thread's entry in the waiter table; NULL when the table is full of live threads (more
+ * than REPL_WAITERS at once): the thread then polls for its turns (sleep_for_turn). */
 static repl_waiter *waiter_of_this_thread(void) {
     uint64_t key = (((uint64_t)repl_process << 32) | repl_self.thread) + 1;
     if (my_waiter_key != key) {  /* first turn, or a fork made this a new logical thread */
         my_waiter = repl_find_waiter(repl_region, repl_process, repl_self.thread, 1);
-        my_waiter_key = key;
+        my_waiter_key = my_waiter ? key : 0;
+        pthread_setspecific(waiter_key, my_waiter);
     }
     return my_waiter;
 }
@@ -174,6 +188,12 @@ static void go_live(void) {
  * that the replayer is still there. */
 static void sleep_for_turn(repl_shared *r, repl_waiter *waiter, uint32_t word) {
     static REPL_TLS unsigned sleeps;
+    if (REPL_UNLIKELY(!waiter)) {  /* no entry to be woken through: poll */
+        struct timespec pause_time = {0, 200 * 1000};
+        repl_syscall(SYS_nanosleep, &pause_time, NULL);
+        if ((++sleeps & 1023) == 0) repl_check_tool();
+        return;
+    }
     __atomic_store_n(&waiter->sleeping, 1, __ATOMIC_RELEASE);
     atomic_thread_fence(memory_order_seq_cst);  /* pairs with repl_wake_owner */
     if (!my_turn(r)) futex_wait(&waiter->word, word);
@@ -185,7 +205,7 @@ static void sleep_for_turn(repl_shared *r, repl_waiter *waiter, uint32_t word) {
 static repl_slot *await_turn(repl_shared *r) {
     repl_waiter *waiter = waiter_of_this_thread();
     for (unsigned spins = 0;;) {
-        uint32_t word = atomic_load_explicit(&waiter->word, memory_order_acquire);
+        uint32_t word = waiter ? atomic_load_explicit(&waiter->word, memory_order_acquire) : 0;
         if (REPL_UNLIKELY(atomic_load_explicit(&r->diverged, memory_order_acquire))) stop_here();
         if (REPL_UNLIKELY(atomic_load_explicit(&r->promoted, memory_order_acquire))) {
             go_live();

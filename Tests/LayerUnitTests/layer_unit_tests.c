@@ -168,6 +168,26 @@ static void waiters_are_found_again_and_never_shared(void) {
     free(shared);
 }
 
+/* A program that starts threads all its life: the entries of exited threads are taken again,
+ * and a released entry never hides a live one further along its probe chain. */
+static void exited_threads_give_their_waiters_back(void) {
+    repl_shared *shared = calloc(1, repl_ring_offset());
+    int all = 1;
+    for (uint32_t i = 0; i < 4 * REPL_WAITERS; i++) { /* four tables' worth, one at a time */
+        repl_waiter *w = repl_find_waiter(shared, 7, i, 1);
+        all &= w != NULL && repl_find_waiter(shared, 7, i, 0) == w;
+        if (w) repl_release_waiter(w);
+        all &= repl_find_waiter(shared, 7, i, 0) == NULL;
+    }
+    CHECK(all);
+    repl_waiter *first = repl_find_waiter(shared, 9, 1, 1), *second = repl_find_waiter(shared, 9, 2, 1);
+    repl_release_waiter(first);
+    CHECK(repl_find_waiter(shared, 9, 2, 0) == second); /* found past the released entry */
+    repl_waiter *third = repl_find_waiter(shared, 9, 3, 1);
+    CHECK(third != NULL && third != second && repl_find_waiter(shared, 9, 3, 0) == third);
+    free(shared);
+}
+
 int main(void) {
     repl_real.dup3 = dlsym(RTLD_NEXT, "dup3");
     repl_real.close = dlsym(RTLD_NEXT, "close");
@@ -179,6 +199,7 @@ int main(void) {
     settling_moves_a_descriptor_with_its_flags();
     settling_a_pair_never_clobbers_one_end_with_the_other();
     waiters_are_found_again_and_never_shared();
+    exited_threads_give_their_waiters_back();
     printf("layer unit tests: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -69,7 +69,7 @@
 #define REPL_PAYLOAD_AREA_SIZE (256u << 10)
 #define REPL_INLINE_PAYLOAD 16u
 #define REPL_NO_AREA 0xFFFFu
-#define REPL_WAITERS 1024u
+#define REPL_WAITERS 8192u
 
 /* What the layer does with intercepted calls. */
 #define REPL_MODE_RECORD 0u
@@ -436,25 +436,46 @@ static inline uint32_t repl_has_diverged(repl_shared *shared) {
     return atomic_load_explicit(&shared->diverged, memory_order_acquire);
 }
 
+/* A waiter entry whose thread has exited (its key is stored so at the thread's end): lookups
+ * pass over it, and a new thread may take it, so that a program that starts threads all its life
+ * does not fill the table. */
+#define REPL_WAITER_GONE UINT64_MAX
+
 /* The waiter entry of logical thread (process, thread); created when `create`, else NULL if the
- * thread has never waited. */
+ * thread has never waited. NULL also when the table is full of live threads: the caller then
+ * polls. Only a thread itself creates its entry, so no two threads insert one key. */
 static inline repl_waiter *repl_find_waiter(repl_shared *shared, uint32_t process, uint32_t thread, int create) {
     uint64_t key = (((uint64_t)process << 32) | thread) + 1;
     repl_waiter *table = repl_waiters(shared);
     uint64_t hash = key * 0x9E3779B97F4A7C15ull;
-    for (uint32_t probe = 0; probe < REPL_WAITERS; probe++) {
-        repl_waiter *w = &table[(hash + probe) % REPL_WAITERS];
-        uint64_t current = atomic_load_explicit(&w->key, memory_order_acquire);
-        if (current == key) return w;
-        if (current == 0) {
-            if (!create) return NULL;
-            uint64_t expected = 0;
-            if (atomic_compare_exchange_strong_explicit(&w->key, &expected, key, memory_order_acq_rel,
-                                                        memory_order_acquire) || expected == key)
-                return w;
+    for (;;) {
+        repl_waiter *reusable = NULL;
+        uint32_t probe = 0;
+        for (; probe < REPL_WAITERS; probe++) {
+            repl_waiter *w = &table[(hash + probe) % REPL_WAITERS];
+            uint64_t current = atomic_load_explicit(&w->key, memory_order_acquire);
+            if (current == key) return w;
+            if (current == REPL_WAITER_GONE) {
+                if (!reusable) reusable = w;
+                continue;
+            }
+            if (current == 0) break;  /* the key is in no entry */
         }
+        if (!create) return NULL;
+        repl_waiter *target = reusable ? reusable
+                                       : probe < REPL_WAITERS ? &table[(hash + probe) % REPL_WAITERS] : NULL;
+        if (!target) return NULL;
+        uint64_t expected = reusable ? REPL_WAITER_GONE : 0;
+        if (atomic_compare_exchange_strong_explicit(&target->key, &expected, key, memory_order_acq_rel,
+                                                    memory_order_acquire))
+            return target;
+        /* another thread took that entry meanwhile: look again */
     }
-    return NULL;
+}
+
+/* A thread that has exited gives its entry back. */
+static inline void repl_release_waiter(repl_waiter *waiter) {
+    atomic_store_explicit(&waiter->key, REPL_WAITER_GONE, memory_order_release);
 }
 
 /* Wakes the thread that owns the next turn, if it sleeps. */
