@@ -87,9 +87,10 @@ static void find_allocator(void) {
 
 /* ---- the region ---------------------------------------------------------------------------- */
 
-/* Maps the region named `name` after checking that it speaks this ABI. */
+/* Maps the region at `name` (the tool's memfd, /proc/PID/fd/N) after checking that it speaks
+ * this ABI. */
 static repl_shared *map_region(const char *name) {
-    int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+    int fd = (int)repl_syscall(SYS_openat, AT_FDCWD, name, O_RDWR | O_CLOEXEC, 0);
     if (fd < 0) repl_fail_stop("cannot open the recorder's shared memory");
     repl_shared *header = mmap(NULL, sizeof(repl_shared), PROT_READ, MAP_SHARED, fd, 0);
     if (header == MAP_FAILED) repl_fail_stop("cannot map the recorder's shared memory");

@@ -10,6 +10,8 @@
  */
 #include "interpose.h"
 
+#include <fcntl.h>
+
 #include <sched.h>
 #include <string.h>
 
@@ -30,8 +32,24 @@ void repl_fail_stop(const char *why) {
     for (;;) repl_syscall(SYS_pause);
 }
 
+/* Whether the tool has exited: no such process, or a zombie its parent has not reaped yet (a
+ * shell or test harness that waits for the tool's output, which the program still holds). */
+static bool tool_is_gone(int32_t pid) {
+    if (repl_syscall(SYS_kill, pid, 0) == -ESRCH) return true;
+    char path[32], stat_line[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    long fd = repl_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) return false;  /* no /proc: the signal's answer is all there is */
+    long n = repl_syscall(SYS_read, fd, stat_line, sizeof stat_line - 1);
+    repl_syscall(SYS_close, fd);
+    if (n <= 0) return false;
+    stat_line[n] = 0;
+    const char *end_of_name = strrchr(stat_line, ')');  /* "PID (NAME) STATE ...": NAME may hold ')' */
+    return end_of_name && end_of_name[1] == ' ' && (end_of_name[2] == 'Z' || end_of_name[2] == 'X');
+}
+
 void repl_check_tool(void) {
-    if (repl_syscall(SYS_kill, repl_region->recorder_pid, 0) == -ESRCH)
+    if (tool_is_gone(repl_region->recorder_pid))
         repl_fail_stop(repl_replay_mode ? "the replayer is gone" : "the recorder is gone");
 }
 

@@ -2,13 +2,24 @@
 #ifndef REPLREC_PROCESS_SHIMS_H
 #define REPLREC_PROCESS_SHIMS_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <spawn.h>
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+
+/* An anonymous shared-memory file (the region): it goes away with the last process that maps
+ * it or holds it open, whatever kills them. */
+static inline int replrec_memfd(const char *name) {
+    return memfd_create(name, MFD_CLOEXEC);
+}
 
 /* Turns address-space randomisation off for the programs this process starts. */
 static inline int replrec_disable_aslr(void) {

@@ -104,7 +104,6 @@ struct RecordingSession {
             usleep(10_000)
         }
         drainer.stopAndWait()
-        launcher.region.unlink()
         let status = tree.rootStatus ?? ProgramStatus(exitStatus: 0)
         try endLog(writer, drainedBy: drainer, status: status)
         return (status, drainer.uncovered)

@@ -63,7 +63,6 @@ struct ReplaySupervisor {
         let ending = watch(&tree, region: region, feeder: feeder)
         if case .exited = ending { waitForEndRecord(feeder, region: region) }
         feeder.stop()
-        region.unlink()
         return conclude(ending, region: region, feeder: feeder)
     }
 

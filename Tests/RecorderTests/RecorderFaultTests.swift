@@ -110,4 +110,48 @@ import TestSupport
             #expect(replayed.stderr.contains("follows the END record"), "\(mode): \(replayed.stderr)")
         }
     }
+
+    /// The tools die by SIGKILL mid-run: the program stops (fail-stop), no process of it is left,
+    /// and nothing is left in /dev/shm: the region is a memfd, gone with its last mapping.
+    @Test(arguments: ["replrec", "replplay"])
+    func nothingOutlivesAKilledTool(_ tool: String) throws {
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let paced = try Recording.fixture("paced_clock")
+        let program = ["/bin/sh", "-c", "'\(paced)' 30 & '\(paced)' 30 & wait"]  // a tree of three
+        let before = Set(try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.hasPrefix("replrec") })
+        let running: RunningProgram
+        var recorder: RunningProgram?
+        if tool == "replrec" {
+            running = try RunningProgram(Recording.replrec, ["-q", "--log-dir", log, "--"] + program)
+        } else {  // a backup following a recording that goes on
+            recorder = try RunningProgram(Recording.replrec, ["-q", "--log-dir", log, "--"] + program)
+            while !FileManager.default.fileExists(atPath: log) { usleep(10_000) }
+            running = try RunningProgram(Recording.replplay, ["-q", "--follow", log])
+        }
+        defer {
+            if let recorder {
+                kill(recorder.process.processIdentifier, SIGKILL)
+                _ = recorder.finish()
+            }
+        }
+        usleep(800_000)
+        var tree: [pid_t] = [], parents = [running.process.processIdentifier]
+        while let parent = parents.popLast() {  // every descendant, not only the children
+            let found = try runProgram("/usr/bin/pgrep", ["-P", String(parent)]).stdout.split(separator: "\n").compactMap { pid_t($0) }
+            tree += found
+            parents += found
+        }
+        #expect(tree.count >= 3, "\(tool) runs \(tree.count) processes, not the tree of three")
+        kill(running.process.processIdentifier, SIGKILL)
+        _ = running.finish()
+        var left = tree
+        for _ in 0..<40 where !left.isEmpty {  // the layer notices within about a second
+            usleep(100_000)
+            left = left.filter { kill($0, 0) == 0 }
+        }
+        #expect(left.isEmpty, "\(tool) killed: processes of the program left: \(left)")
+        let after = Set(try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.hasPrefix("replrec") })
+        #expect(after.subtracting(before).isEmpty, "left in /dev/shm: \(after.subtracting(before))")
+    }
 }

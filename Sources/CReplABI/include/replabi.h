@@ -5,7 +5,9 @@
  * index arithmetic and the memory orderings are written once. Any change to a layout bumps
  * REPL_ABI_VERSION.
  *
- * The region: one shared-memory object, created 0600 by the tool, mapped by every process.
+ * The region: one anonymous shared-memory file (memfd) made by the tool, which holds it open;
+ * every process of the program opens it through the tool's /proc/PID/fd/N (REPLREC_SHM) and maps
+ * it. It has no name, so nothing outlives the last process that maps it.
  *
  *   offset                   part
  *   0                        repl_shared               configuration, counters (cache lines below)
@@ -37,7 +39,8 @@
  *      Claims (REPL_SLOT_CLAIMED) came later too, with no bump: a recorder that does not know
  *      them sees an unpublished slot, as before.
  *   4  a divergence says what kind of stop it is and why (repl_divergence.cause, .detail);
- *      output_written (replay) from line 4's padding; recorded_output.
+ *      output_written (replay) from line 4's padding; recorded_output; 8192 waiters, released
+ *      when their thread exits; the region is a memfd opened through /proc.
  */
 #ifndef REPLREC_REPLABI_H
 #define REPLREC_REPLABI_H
@@ -76,7 +79,7 @@
 #define REPL_MODE_REPLAY 1u
 
 /* Environment variables the layer reads (and removes from what the program sees recorded). */
-#define REPL_ENV_SHM "REPLREC_SHM"         /* name of the shared-memory object */
+#define REPL_ENV_SHM "REPLREC_SHM"         /* the region's path: the tool's /proc/PID/fd/N, fixed width */
 #define REPL_ENV_PROCESS "REPLREC_PROCESS" /* logical process id of a process started by exec */
 #define REPL_ENV_LAYER "REPLREC_LAYER"     /* path of libreplintercept.so, to keep it on exec */
 #define REPL_ENV_OUTPUTS "REPLREC_OUTPUTS" /* "dev:ino,dev:ino" of the inherited outputs (replrec's, replplay's) */
