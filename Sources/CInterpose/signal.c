@@ -46,9 +46,25 @@ struct signal_payload {
 _Static_assert(sizeof(struct signal_payload) <= REPL_INLINE_PAYLOAD, "signal payload is inline");
 
 /* Deliveries that arrived inside the layer, per thread. */
-#define PENDING_LIMIT 8
+#define PENDING_LIMIT 64
 static REPL_TLS struct signal_payload pending[PENDING_LIMIT];
 REPL_TLS int repl_pending_signals;
+
+/* Record: keeps a delivery that arrived inside the layer for when the thread leaves it. A
+ * standard signal already waiting there is merged with it, as the kernel merges a standard
+ * signal that is already pending (the thread is, in effect, blocking signals while inside); a
+ * real-time one queues. A queue that is full would lose a delivery the program saw on the
+ * primary, so the recording stops there instead (fail-stop). */
+static void defer_delivery(int sig, const siginfo_t *info) {
+    if (sig < SIGRTMIN) {
+        for (int i = 0; i < repl_pending_signals; i++)
+            if (pending[i].signo == sig) return;
+    }
+    if (repl_pending_signals == PENDING_LIMIT)
+        repl_fail_stop("more than 64 signals arrived while one thread was inside one intercepted call");
+    pending[repl_pending_signals++] = (struct signal_payload){sig, info ? info->si_code : 0, info ? info->si_pid : 0,
+                                                              info ? (int32_t)info->si_uid : 0};
+}
 
 static bool synchronous(int sig) {
     return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP || sig == SIGSYS;
@@ -154,9 +170,7 @@ static void layer_handler(int sig, siginfo_t *info, void *context) {
     } else if (!repl_region) {
         run_program_handler(sig, info, context);
     } else if (repl_self.depth > 0) {
-        if (repl_pending_signals < PENDING_LIMIT)
-            pending[repl_pending_signals++] = (struct signal_payload){sig, info ? info->si_code : 0,
-                                                                      info ? info->si_pid : 0, info ? (int32_t)info->si_uid : 0};
+        defer_delivery(sig, info);
     } else {
         record_and_run(sig, info, context);
     }

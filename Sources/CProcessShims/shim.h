@@ -2,23 +2,21 @@
 #ifndef REPLREC_PROCESS_SHIMS_H
 #define REPLREC_PROCESS_SHIMS_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <spawn.h>
 
+#include <linux/memfd.h>
 #include <signal.h>
 #include <stddef.h>
-#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* An anonymous shared-memory file (the region): it goes away with the last process that maps
  * it or holds it open, whatever kills them. */
 static inline int replrec_memfd(const char *name) {
-    return memfd_create(name, MFD_CLOEXEC);
+    return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);  /* no _GNU_SOURCE: it would change fd_set's shape */
 }
 
 /* Turns address-space randomisation off for the programs this process starts. */
