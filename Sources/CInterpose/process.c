@@ -30,7 +30,10 @@ extern char **environ;
 
 /* ---- the children of this process at replay: recorded pid -> real pid ------------------- */
 
-static struct { pid_t recorded, real; } children[256];
+/* The live ones: a child is forgotten once it is reaped, so a server that forks a child per
+ * connection never fills the table. */
+#define CHILD_LIMIT 1024
+static struct { pid_t recorded, real; } children[CHILD_LIMIT];
 static int child_count;
 
 void repl_remember_child(pid_t recorded, pid_t real) {
@@ -39,8 +42,17 @@ void repl_remember_child(pid_t recorded, pid_t real) {
             children[i].real = real;
             return;
         }
-    if (child_count < 256) children[child_count++] = (__typeof__(children[0])){recorded, real};
-    else children[(unsigned)recorded % 256] = (__typeof__(children[0])){recorded, real};
+    /* Forgetting one would send its signals nowhere, silently: the replay stops instead. */
+    if (child_count == CHILD_LIMIT) repl_fail_stop("more than 1024 children alive at once in one process");
+    children[child_count++] = (__typeof__(children[0])){recorded, real};
+}
+
+static void forget_child(pid_t recorded) {
+    for (int i = 0; i < child_count; i++)
+        if (children[i].recorded == recorded) {
+            children[i] = children[--child_count];
+            return;
+        }
 }
 
 pid_t repl_real_child(pid_t recorded) {
@@ -439,6 +451,7 @@ static void reap_as_recorded(pid_t recorded, bool ended, int signal_number) {
     if (real <= 0 || !ended) return;
     if (signal_number > 0) repl_syscall(SYS_kill, real, signal_number);
     repl_real.wait4(real, NULL, 0, NULL);
+    forget_child(recorded);
 }
 
 /* Replays a wait: reaps the real child behind the recorded pid, returns the recorded pid and
