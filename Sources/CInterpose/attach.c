@@ -119,7 +119,9 @@ static void attach(void) {
     if (strcmp(process, "0") == 0 && repl_syscall(SYS_getppid) == region->recorder_pid)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-    static char preload[4096];
+    /* As long as any one environment string can be (MAX_ARG_STRLEN, 32 pages): the user's
+     * preloads are never cut. */
+    static char preload[32 * 4096];
     repl_environment.layer_path = layer;  /* the environment's strings outlive their removal */
     repl_process = (uint32_t)strtoul(process, NULL, 10);
     repl_hide_layer(environ, &repl_environment, preload, sizeof preload);

@@ -157,6 +157,18 @@ import Testing
         #expect(contents.recording?.environment.contains("LD_PRELOAD=\(libm)") == true)
     }
 
+    /// A preload list longer than a page (300 libraries the loader cannot find, which it skips)
+    /// reaches the program whole, without the layer in it.
+    @Test func aLongPreloadListIsKeptWhole() throws {
+        let dir = TemporaryDirectory()
+        let list = (0..<300).map { "/nonexistent/replrec-test/lib\($0).so" }.joined(separator: ":")
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_PRELOAD"] = list
+        let (result, _) = try Recording.record(["/bin/sh", "-c", "printf '%s' \"$LD_PRELOAD\""], in: dir, environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == list, "the program saw \(result.stdout.count) bytes of the \(list.count)")
+    }
+
     @Test func payloadsOfAnySizeAreStreamed() throws {
         let dir = TemporaryDirectory()
         let size = 96 << 20
