@@ -88,7 +88,7 @@ public struct SegmentHeader: Hashable, Sendable {
         guard fixed == fixedSize else { return .failure(.malformed("fixed header size \(fixed)")) }
         let codecValue = reader.u8()!
         let flags = reader.u8()!
-        _ = reader.u16()
+        let reserved = reader.u16()!
         let id = RecordingID(bytes: Array(reader.bytes(16)!))
         let number = reader.u32()!
         let recordingLength = Int(reader.u32()!)
@@ -103,6 +103,15 @@ public struct SegmentHeader: Hashable, Sendable {
         guard flags & ~1 == 0 else { return .failure(.malformed("flags 0x\(String(flags, radix: 16))")) }
         guard number >= 1, first >= 1 else {
             return .failure(.malformed("segment number \(number), first sequence \(first)"))
+        }
+        // The checksum covers these fields, but a crafted header can carry a repaired one: every
+        // field a writer sets to one value is checked for it.
+        guard reserved == 0 else { return .failure(.malformed("reserved bytes 0x\(String(reserved, radix: 16))")) }
+        guard (number == 1) == (flags & 1 != 0) else {
+            return .failure(.malformed(number == 1 ? "segment 1 without the recording header" : "a recording header in segment \(number)"))
+        }
+        guard number != 1 || (first == 1 && previousLast == 0 && previousSize == 0) else {
+            return .failure(.malformed("segment 1 starts at sequence \(first) after a predecessor (\(previousLast), \(previousSize) bytes)"))
         }
         guard bytes.count >= fixedSize + recordingLength else {
             return .failure(.tooShort(needed: fixedSize + recordingLength))

@@ -160,6 +160,25 @@ import Testing
         #expect(problem?.message.contains("two segment files have number \(number)") == true, "\(String(describing: problem))")
     }
 
+    /// A segment header whose fields a writer always sets one way, changed and its checksum
+    /// repaired: corruption, named. Reserved bytes; segment 1 with a predecessor; a recording
+    /// header in a later segment.
+    @Test(arguments: [(segment: 2, offset: 14, what: "reserved bytes"), (segment: 1, offset: 48, what: "segment 1 starts"),
+                      (segment: 2, offset: 13, what: "a recording header in segment 2")])
+    func fieldsUnderARepairedChecksumAreChecked(_ change: (segment: Int, offset: Int, what: String)) throws {
+        let dir = TemporaryDirectory()
+        let log = try Self.makeLog(in: dir)
+        let path = LogDirectory(log).path(of: try LogDirectory(log).segments()[change.segment - 1])
+        var bytes = try readFile(path)
+        bytes[change.offset] ^= 1
+        let crc = bytes[0..<68].withUnsafeBytes { CRC32C.checksum($0) }
+        withUnsafeBytes(of: crc.littleEndian) { for (i, byte) in $0.enumerated() { bytes[68 + i] = byte } }
+        try writeFile(path, bytes)
+        let problem = LogSummary.scan(directory: log).problem
+        #expect(problem?.code == .corruption, "\(String(describing: problem))")
+        #expect(problem?.message.contains(change.what) == true, "\(String(describing: problem))")
+    }
+
     /// Nothing follows an END record: a later segment is corruption for a follower too.
     @Test func aSegmentAfterTheEndIsCorruptionWhenFollowing() throws {
         let dir = TemporaryDirectory()
