@@ -25,11 +25,40 @@ public final class LogReader {
         case finished(LogCursor.Outcome)
     }
 
+    /// What ``nextEvent()`` found: messages with their payloads in chunks, as the log holds them,
+    /// so that a payload of any size passes through in bounded memory (one frame's worth).
+    public enum Event {
+        /// A message; its payload is `payload` when it is inline (`payloadSize` bytes), else it
+        /// follows in ``payloadChunk(_:isLast:)`` events.
+        case message(Message, payloadSize: Int)
+        case payloadChunk([UInt8], isLast: Bool)
+        /// (Follow mode) nothing new yet.
+        case waiting
+        case finished(LogCursor.Outcome)
+    }
+
+    /// `streamingPayloads`: read with ``nextEvent()`` (payloads in chunks) rather than
+    /// ``next()`` and ``nextAvailable()`` (payloads assembled).
     public init(directory: FilePath, mode: LogCursor.Mode = .offline, from sequence: UInt64 = 1,
-                pollInterval: Duration = .milliseconds(2)) {
+                pollInterval: Duration = .milliseconds(2), streamingPayloads: Bool = false) {
         cursor = LogCursor(directory: directory, mode: mode, from: sequence > 1 ? sequence : nil)
-        collector = Collector(first: sequence)
+        collector = Collector(first: sequence, streaming: streamingPayloads)
         self.pollInterval = pollInterval
+    }
+
+    /// The next event if one can be read now, without waiting (a reader made with
+    /// `streamingPayloads`).
+    public func nextEvent() throws -> Event {
+        precondition(collector.streaming, "nextEvent() reads a reader made with streamingPayloads")
+        while true {
+            if let event = collector.popEvent() { return event }
+            if let outcome { return .finished(outcome) }
+            switch try cursor.step(&collector) {
+            case .progressed: continue
+            case .waiting: return .waiting
+            case .finished(let outcome): self.outcome = outcome
+            }
+        }
     }
 
     /// The recording header, once the first segment has been read.
@@ -50,6 +79,7 @@ public final class LogReader {
 
     /// The next message if one can be read now, without waiting.
     public func nextAvailable() throws -> Availability {
+        precondition(!collector.streaming, "a reader made with streamingPayloads is read with nextEvent()")
         while true {
             if let message = collector.pop() { return .message(message) }
             if let outcome { return .finished(outcome) }
@@ -71,11 +101,31 @@ public final class LogReader {
     /// payload is complete.
     private struct Collector: LogVisitor {
         let first: UInt64
+        let streaming: Bool
         var queue: [Message] = []
         var head = 0
         var assembling: Message?
+        // Streaming: the events of the frames read so far (at most one frame's worth).
+        var events: [Event] = []
+        var eventHead = 0
+        var streamingPayloadOf: UInt64?
 
-        init(first: UInt64) { self.first = first }
+        init(first: UInt64, streaming: Bool) {
+            self.first = first
+            self.streaming = streaming
+        }
+
+        mutating func popEvent() -> Event? {
+            guard eventHead < events.count else {
+                if eventHead > 0 {
+                    events.removeAll(keepingCapacity: true)
+                    eventHead = 0
+                }
+                return nil
+            }
+            defer { eventHead += 1 }
+            return events[eventHead]
+        }
 
         mutating func pop() -> Message? {
             guard head < queue.count else {
@@ -91,6 +141,11 @@ public final class LogReader {
 
         mutating func message(_ view: MessageView) {
             guard view.sequence >= first else { return }
+            if streaming {
+                events.append(.message(Message(view), payloadSize: view.payloadSize))
+                streamingPayloadOf = view.hasExternalPayload ? view.sequence : nil
+                return
+            }
             if view.hasExternalPayload {
                 var message = Message(view)
                 message.payload.reserveCapacity(min(view.payloadSize, 1 << 20))  // grows with the chunks that arrive
@@ -101,6 +156,12 @@ public final class LogReader {
         }
 
         mutating func payloadChunk(_ bytes: UnsafeRawBufferPointer, sequence: UInt64, isLast: Bool) {
+            if streaming {
+                guard streamingPayloadOf == sequence else { return }
+                events.append(.payloadChunk(Array(bytes), isLast: isLast))
+                if isLast { streamingPayloadOf = nil }
+                return
+            }
             guard assembling != nil else { return }
             assembling!.payload.append(contentsOf: bytes)
             if isLast {

@@ -64,10 +64,15 @@ extension MessageView {
 extension Message {
     /// Why this message cannot be what the layer recorded, or nil when it can
     /// (``MessageView/resultProblem``).
-    public var resultProblem: String? {
+    public var resultProblem: String? { resultProblem(payloadSize: payload.count) }
+
+    /// The same for a message whose payload, of `payloadSize` bytes, is not all in ``payload``
+    /// (it streams in chunks, ``LogReader/Event``); ``payload`` is the inline part.
+    public func resultProblem(payloadSize: Int) -> String? {
         payload.withUnsafeBytes { bytes in
             MessageView(sequence: sequence, process: process, thread: thread, kind: kind, resource: resource,
-                        result: result, errno: errno, payloadSize: payload.count, inlinePayload: bytes).resultProblem
+                        result: result, errno: errno, payloadSize: payloadSize,
+                        inlinePayload: UnsafeRawBufferPointer(rebasing: bytes.prefix(payloadSize))).resultProblem
         }
     }
 }

@@ -54,7 +54,8 @@ struct ReplaySupervisor {
         }
         let launcher = try programLauncher(header)
         let region = launcher.region
-        let reader = LogReader(directory: FilePath(logPath), mode: configuration.follow ? .follow : .offline)
+        let reader = LogReader(directory: FilePath(logPath), mode: configuration.follow ? .follow : .offline,
+                               streamingPayloads: true)
         let feeder = RingFeeder(region: region, reader: reader)
         feeder.start()
 

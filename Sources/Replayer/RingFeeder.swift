@@ -99,20 +99,25 @@ final class RingFeeder: @unchecked Sendable {
     }
 
     /// Feeds messages as the log offers them; the log's outcome, or nil when asked to stop.
+    /// Payloads pass through in chunks, as the log holds them: replplay's memory does not grow
+    /// with a payload's size, and a crafted log that declares a huge one costs nothing.
     private func feedUntilTheEnd() throws -> LogCursor.Outcome? {
         while !stopping {
-            switch try reader.nextAvailable() {
-            case .message(let message):
+            switch try reader.nextEvent() {
+            case .message(let message, let payloadSize):
                 if message.kind == .lost && message.process == .max {  // nobody to stop there: no way past it
                     throw LogError(.gap, "the recording lost sequence \(message.sequence): a process died between taking it and publishing its message",
                                    at: LogLocation(sequence: message.sequence))
                 }
-                if reader.recording?.hasCheckedResults == true, let problem = message.resultProblem {  // the program would be handed it
+                if reader.recording?.hasCheckedResults == true,  // the program would be handed it
+                   let problem = message.resultProblem(payloadSize: payloadSize) {
                     throw LogError(.corruption, "the recorded result cannot be the call's: \(problem)",
                                    at: LogLocation(sequence: message.sequence))
                 }
-                guard feed(message) else { return nil }
+                guard feed(message, payloadSize: payloadSize) else { return nil }
                 sampleLag()
+            case .payloadChunk(let bytes, _):
+                guard stream(bytes) else { return nil }
             case .waiting:
                 pause(microseconds: 1000)
             case .finished(let outcome):
@@ -122,8 +127,9 @@ final class RingFeeder: @unchecked Sendable {
         return nil
     }
 
-    /// Puts one message into the ring; false when asked to stop while waiting for room.
-    private func feed(_ message: Message) -> Bool {
+    /// Puts one message into the ring (a payload over 16 bytes follows in chunks, `stream`);
+    /// false when asked to stop while waiting for room.
+    private func feed(_ message: Message, payloadSize: Int) -> Bool {
         let shared = region.base
         let slots = UInt64(REPL_RING_SLOTS)
         var rounds = 0
@@ -133,10 +139,10 @@ final class RingFeeder: @unchecked Sendable {
             if rounds > 64 { pause(microseconds: 50) }
         }
         let slot = repl_ring_slot(shared, message.sequence)!
-        let inline = message.payload.count <= Int(REPL_INLINE_PAYLOAD)
+        let inline = payloadSize <= Int(REPL_INLINE_PAYLOAD)
         var call = repl_call(process: message.process, thread: message.thread, resource: message.resource,
                              result: message.result, error: message.errno, kind: message.kind.rawValue,
-                             area: inline ? UInt16(REPL_NO_AREA) : 0, payload_length: UInt64(message.payload.count))
+                             area: inline ? UInt16(REPL_NO_AREA) : 0, payload_length: UInt64(payloadSize))
         message.payload.withUnsafeBytes { bytes in
             repl_slot_fill(slot, &call, inline ? bytes.baseAddress : nil)
         }
@@ -145,7 +151,9 @@ final class RingFeeder: @unchecked Sendable {
         }
         fed.store(message.sequence, ordering: .releasing)
         fedAt.store(SystemClock.monotonicNanoseconds(), ordering: .releasing)
-        return inline || stream(message.payload)
+        // A payload held in the frame itself but too large for the slot streams now; one in
+        // payload frames follows in chunks.
+        return inline || message.payload.isEmpty || stream(message.payload)
     }
 
     private func sampleLag() {

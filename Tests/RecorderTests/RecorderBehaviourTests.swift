@@ -186,6 +186,20 @@ import Testing
         }
         #expect(sawBigRead)
         #expect(reader.outcome == .cleanEnd(EndRecord(lastSequence: 6, exitStatus: 0)))  // isatty of stdout, objects, open, read, getrandom, its line
+
+        // replplay streams the payload through to the program: its peak memory does not grow with
+        // the payload's size (it held the whole 96 MiB before).
+        let replay = try RunningProgram(Recording.replplay, ["-q", log])
+        var peakKiB = 0
+        while replay.process.isRunning {
+            let status = (try? String(contentsOfFile: "/proc/\(replay.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kib = Int(line.split(separator: " ").dropFirst().first ?? "") { peakKiB = max(peakKiB, kib) }
+            usleep(2000)
+        }
+        let replayed = replay.finish()
+        #expect(replayed.status == 0 && replayed.stdout == result.stdout, "\(replayed.stderr)")
+        #expect(peakKiB > 0 && peakKiB < 64 << 10, "replplay peaked at \(peakKiB) KiB")
     }
 
     @Test func theProgramStopsWhenTheRecorderDies() throws {
