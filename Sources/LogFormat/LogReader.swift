@@ -115,28 +115,21 @@ public final class LogReader {
             self.streaming = streaming
         }
 
-        mutating func popEvent() -> Event? {
-            guard eventHead < events.count else {
-                if eventHead > 0 {
-                    events.removeAll(keepingCapacity: true)
-                    eventHead = 0
-                }
-                return nil
-            }
-            defer { eventHead += 1 }
-            return events[eventHead]
-        }
+        mutating func popEvent() -> Event? { Self.pop(&events, &eventHead) }
 
-        mutating func pop() -> Message? {
-            guard head < queue.count else {
+        mutating func pop() -> Message? { Self.pop(&queue, &head) }
+
+        /// The next of `items` from `head`; empties the array once all have been taken.
+        private static func pop<Element>(_ items: inout [Element], _ head: inout Int) -> Element? {
+            guard head < items.count else {
                 if head > 0 {
-                    queue.removeAll(keepingCapacity: true)
+                    items.removeAll(keepingCapacity: true)
                     head = 0
                 }
                 return nil
             }
             defer { head += 1 }
-            return queue[head]
+            return items[head]
         }
 
         mutating func message(_ view: MessageView) {
