@@ -34,8 +34,10 @@ struct noted_socket {
     struct sockaddr_storage address;
 };
 
-/* A fixed table, not the heap: the layer must not change the program's allocations. */
-#define NOTED_SOCKETS 64
+/* A fixed table, not the heap: the layer must not change the program's allocations. Entries are
+ * freed when their socket is closed; a table full of live ones stops the replay (a socket left
+ * out would not listen once live). */
+#define NOTED_SOCKETS 1024
 static struct noted_socket noted[NOTED_SOCKETS];
 static int noted_count;
 
@@ -47,7 +49,8 @@ static struct noted_socket *noted_socket(int fd, bool create) {
     }
     if (!create) return NULL;
     if (!free_entry && noted_count < NOTED_SOCKETS) free_entry = &noted[noted_count++];
-    if (free_entry) *free_entry = (struct noted_socket){.fd = fd};
+    if (!free_entry) repl_fail_stop("more than 1024 sockets bound at once in one process");
+    *free_entry = (struct noted_socket){.fd = fd};
     return free_entry;
 }
 
