@@ -154,4 +154,29 @@ import TestSupport
         let after = Set(try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.hasPrefix("replrec") })
         #expect(after.subtracting(before).isEmpty, "left in /dev/shm: \(after.subtracting(before))")
     }
+
+    /// A divergence ends the whole replayed tree, a child that left the program's session and
+    /// process group (setsid) included: the program is rebuilt after the recording, so its write
+    /// differs while that child runs.
+    @Test func aDivergenceEndsTheWholeTreeSetsidChildrenIncluded() throws {
+        let dir = TemporaryDirectory()
+        let source = dir.appending("greet.c"), greet = dir.appending("greet")
+        func build(_ text: String) throws {
+            try "#include <stdio.h>\nint main(void) { puts(\"\(text)\"); return 0; }\n".write(toFile: source, atomically: true, encoding: .utf8)
+            try #require(try runProgram("/usr/bin/cc", ["-o", greet, source]).status == 0)
+        }
+        try build("recorded")
+        let paced = try Recording.fixture("paced_clock")
+        // The child reads clocks for 4 s; the write that differs comes 0.3 s in, so at replay the
+        // child has most of its recorded calls still to make when the divergence stops the tree.
+        let script = "setsid '\(paced)' 4 & sleep 0.3; '\(greet)'; wait"
+        let (recorded, log) = try Recording.record(["/bin/sh", "-c", script], in: dir)
+        #expect(recorded.status == 0 && recorded.stdout.hasPrefix("recorded\n"), "\(recorded.stdout) \(recorded.stderr)")
+        try build("rebuilt")
+        let replayed = try runProgram(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 120 && replayed.stderr.contains("other output at fd 1"), "\(replayed.stderr)")
+        usleep(300_000)
+        let left = try runProgram("/usr/bin/pgrep", ["-f", "\(paced) 4"])
+        #expect(left.status == 1, "the setsid child outlived the divergence: \(left.stdout)")
+    }
 }
