@@ -112,17 +112,6 @@ static bool glibc_version(const ElfW(Verneed) *need, const char *strings, uint16
     return false;
 }
 
-/* The main program's object has no name of its own. */
-static const char *program_path(void) {
-    static char path[256];
-    if (path[0] == 0) {
-        long length = repl_syscall(SYS_readlink, "/proc/self/exe", path, sizeof path - 1);
-        path[length > 0 ? length : 0] = 0;
-        if (length <= 0) strcpy(path, "the program");
-    }
-    return path;
-}
-
 static void read_imports(const struct dl_phdr_info *info, struct report *report) {
     const ElfW(Dyn) *dynamic = NULL;
     for (int i = 0; i < info->dlpi_phnum; i++)
@@ -155,7 +144,7 @@ static void read_imports(const struct dl_phdr_info *info, struct report *report)
         uint16_t version = versions ? versions[i] & 0x7fff : 0;
         if (version > 1 && !glibc_version(needed, strings, version)) continue;
         reported[entry - uncovered] = true;
-        add_line(report, name, info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : program_path());
+        add_line(report, name, repl_object_path(info));
     }
 }
 
@@ -165,21 +154,10 @@ static bool already_read(const void *object) {
     return false;
 }
 
-/* Whether the object holds this code: the layer's own imports are not the program's. */
-static bool is_the_layer(const struct dl_phdr_info *info) {
-    uintptr_t here = (uintptr_t)&repl_note_uncovered;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
-        uintptr_t start = info->dlpi_addr + segment->p_vaddr;
-        if (segment->p_type == PT_LOAD && here - start < segment->p_memsz) return true;
-    }
-    return false;
-}
-
 static int visit_object(struct dl_phdr_info *info, size_t size, void *context) {
     if (already_read(info->dlpi_phdr) || object_count == OBJECT_LIMIT) return 0;
     objects_read[object_count++] = info->dlpi_phdr;
-    if (!is_the_layer(info)) read_imports(info, context);
+    if (!repl_is_layer_object(info)) read_imports(info, context);  /* the layer's imports are not the program's */
     return 0;
 }
 

@@ -312,6 +312,11 @@ REPL_HIDDEN void repl_note_uncovered(void);
  * ids, else file identities); replay: compares them with the recorded ones and warns of the
  * differences (objects.c). */
 REPL_HIDDEN void repl_note_objects(void);
+/* A loaded object's path; the program's, which has none of its own, from /proc/self/exe. */
+struct dl_phdr_info;
+REPL_HIDDEN const char *repl_object_path(const struct dl_phdr_info *info);
+/* Whether the object is the layer itself (its imports and identity are not the program's). */
+REPL_HIDDEN bool repl_is_layer_object(const struct dl_phdr_info *info);
 
 /* Replay: waits for this thread's next turn, which must be a signal delivery (the thread waits
  * for one: sigsuspend), and runs it; false once live. */

@@ -100,9 +100,8 @@ static void add_line(struct lines *lines, const char *identity, const char *path
     lines->length += (size_t)snprintf(lines->text + lines->length, LINES_LIMIT - lines->length, "%s\t%s\n", identity, path);
 }
 
-/* Whether the object holds this code: the layer is replplay's, not the program's. */
-static bool is_the_layer(const struct dl_phdr_info *info) {
-    uintptr_t here = (uintptr_t)&add_line;
+bool repl_is_layer_object(const struct dl_phdr_info *info) {
+    uintptr_t here = (uintptr_t)&repl_is_layer_object;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
         if (segment->p_type == PT_LOAD && here - (info->dlpi_addr + segment->p_vaddr) < segment->p_memsz) return true;
@@ -110,21 +109,25 @@ static bool is_the_layer(const struct dl_phdr_info *info) {
     return false;
 }
 
+const char *repl_object_path(const struct dl_phdr_info *info) {
+    if (info->dlpi_name && info->dlpi_name[0]) return info->dlpi_name;
+    static char program[256];  /* the same until an exec, which starts the layer afresh */
+    if (program[0] == 0) {
+        long length = repl_syscall(SYS_readlink, "/proc/self/exe", program, sizeof program - 1);
+        program[length > 0 ? length : 0] = 0;
+        if (length <= 0) strcpy(program, "the program");
+    }
+    return program;
+}
+
 static int visit_object(struct dl_phdr_info *info, size_t size, void *context) {
-    (void)size;
-    (void)context;
     for (int i = 0; i < named_count; i++)
         if (objects_named[i] == info->dlpi_phdr) return 0;
     if (named_count == OBJECT_LIMIT) return 0;
     objects_named[named_count++] = info->dlpi_phdr;
-    const char *name = info->dlpi_name;
-    if ((name[0] && strncmp(name, "linux-vdso", 10) == 0) || is_the_layer(info)) return 0;
-    char path[256], identity[80];
-    if (!name[0]) {  /* the program: no name of its own */
-        long n = repl_syscall(SYS_readlink, "/proc/self/exe", path, sizeof path - 1);
-        path[n > 0 ? n : 0] = 0;
-        name = path;
-    }
+    const char *name = repl_object_path(info);
+    if (strncmp(name, "linux-vdso", 10) == 0 || repl_is_layer_object(info)) return 0;
+    char identity[80];
     if (!build_id(info, identity, sizeof identity) && !file_identity(name, identity, sizeof identity))
         snprintf(identity, sizeof identity, "unreadable");
     add_line(&made, identity, name);

@@ -56,13 +56,8 @@ public struct LogDirectory: Sendable {
         return names
     }
 
-    /// The recording header from the first segment; `nil` while that segment does not exist or
-    /// its header is not complete yet (a log being written or copied).
-    public func recordingHeader() throws -> RecordingHeader? {
-        try recordingStart()?.header
-    }
-
-    /// The recording's id and header, from the first segment; `nil` as for ``recordingHeader()``.
+    /// The recording's id and header, from the first segment; `nil` while that segment does not
+    /// exist or its header is not complete yet (a log being written or copied).
     public func recordingStart() throws -> (id: RecordingID, header: RecordingHeader)? {
         guard try exists(), let first = try segments().first else { return nil }
         guard first.number == 1 else {
