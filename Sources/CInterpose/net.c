@@ -59,7 +59,10 @@ static struct noted_socket *noted_socket(int fd, bool create) {
 static uint64_t stand_ins[STAND_IN_LIMIT / 64];
 
 static void mark_stand_in(int fd, bool is_stand_in) {
-    if (fd < 0 || fd >= STAND_IN_LIMIT) return;
+    if (fd < 0 || fd >= STAND_IN_LIMIT) {
+        if (is_stand_in) repl_fail_stop("a stand-in for a recorded connection got a descriptor above 65535");
+        return;
+    }
     if (is_stand_in) stand_ins[fd / 64] |= 1ull << (fd % 64);
     else stand_ins[fd / 64] &= ~(1ull << (fd % 64));
 }

@@ -69,11 +69,12 @@ public struct SyntheticWorkload: IteratorProtocol, Sequence {
     }
 }
 
-/// SplitMix64: small, fast, and the same on every platform.
-struct SplitMix64: RandomNumberGenerator {
+/// SplitMix64: small, fast, and the same on every platform, so that a seed repeats a synthetic
+/// workload or a fuzzing run exactly.
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

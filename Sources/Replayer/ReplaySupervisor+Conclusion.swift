@@ -41,7 +41,7 @@ extension ReplaySupervisor {
             return ToolExitStatus.divergence.rawValue
         }
         guard status == end.exitStatus else {
-            logger.error("divergence: the program exited with status \(status); the recording ended with \(end.exitStatus)")
+            logger.error("divergence: the program exited with status \(status) after its last recorded call (sequence \(replayed)); the recording ended with \(end.exitStatus)")
             return ToolExitStatus.divergence.rawValue
         }
         if configuration.printsSummary {

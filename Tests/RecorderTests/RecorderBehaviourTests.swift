@@ -189,15 +189,7 @@ import Testing
 
         // replplay streams the payload through to the program: its peak memory does not grow with
         // the payload's size (it held the whole 96 MiB before).
-        let replay = try RunningProgram(Recording.replplay, ["-q", log])
-        var peakKiB = 0
-        while replay.process.isRunning {
-            let status = (try? String(contentsOfFile: "/proc/\(replay.process.processIdentifier)/status", encoding: .utf8)) ?? ""
-            if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-               let kib = Int(line.split(separator: " ").dropFirst().first ?? "") { peakKiB = max(peakKiB, kib) }
-            usleep(2000)
-        }
-        let replayed = replay.finish()
+        let (replayed, peakKiB) = try RunningProgram(Recording.replplay, ["-q", log]).finishWatchingPeakMemory()
         #expect(replayed.status == 0 && replayed.stdout == result.stdout, "\(replayed.stderr)")
         #expect(peakKiB > 0 && peakKiB < 64 << 10, "replplay peaked at \(peakKiB) KiB")
     }

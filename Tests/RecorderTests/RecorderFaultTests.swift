@@ -1,12 +1,16 @@
 import Foundation
 import Glibc
+import LogFormat
+import SystemPackage
 import Testing
 import TestSupport
 
-/// The recorder under faults of its log: a full disk, a directory removed or renamed while it
-/// writes, a second recorder on the same directory. Each is reported at once with where it
-/// happened (file, offset, errno), the program is stopped (fail-stop), replrec exits 125, and
-/// the log verifies up to the failure; nothing hangs.
+/// The tools under faults. The recorder's log: a full disk, a directory removed, renamed or made
+/// read-only while it writes, a second recorder on the same directory; each is reported at once
+/// with where it happened (file, offset, errno), the program is stopped (fail-stop), replrec
+/// exits 125, and the log verifies up to the failure. The replayer's: damage after the last
+/// message, a huge declared payload, a full table, a killed tool, a divergence in a tree of
+/// processes. Nothing hangs, nothing is left behind.
 @Suite(.serialized) struct RecorderFaultTests {
     /// A real full disk: a 2 MiB tmpfs, mounted by the test (CI runs as root).
     @Test func aFullDiskStopsTheProgramAndKeepsWhatWasWritten() throws {
@@ -62,6 +66,88 @@ import TestSupport
             let verified = try runProgram(Recording.logtool, ["verify", dir.appending("moved")])
             #expect([0, 2, 3].contains(verified.status), "\(verified.status): \(verified.stderr)")
         }
+    }
+
+    /// The log directory made read-only under an unprivileged recorder (root writes through the
+    /// mode): the next segment cannot be created, and that is a write failure like any other.
+    @Test func aLogDirectoryMadeReadOnlyStopsTheProgram() throws {
+        try #require(geteuid() == 0, "needs root to make a user to record as (CI runs as root)")
+        let user = "replrec-other"
+        _ = try runProgram("/usr/sbin/useradd", ["--system", "--no-create-home", user])
+        let dir = TemporaryDirectory()
+        let parent = dir.appending("writable")
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        #expect(chmod(dir.path, 0o755) == 0 && chmod(parent, 0o777) == 0)
+        let log = parent + "/log"
+        let program = try Recording.fixture("clocks_random")
+        let recording = try RunningProgram("/usr/bin/setpriv", ["--reuid", user, "--regid", user, "--clear-groups",
+                                                                Recording.replrec, "-q", "--log-dir", log,
+                                                                "--segment-size", "65536", "--", "/bin/sh", "-c",
+                                                                "while :; do '\(program)' > /dev/null; done"])
+        while !FileManager.default.fileExists(atPath: log) { usleep(10_000) }
+        usleep(300_000)
+        let faulted = Date()
+        #expect(chmod(log, 0o555) == 0)
+        let result = recording.finish()
+        let seconds = Date().timeIntervalSince(faulted)
+        #expect(result.status == 125, "\(result.status): \(result.stderr)")
+        #expect(seconds < 3, "fail-stop took \(seconds) s")
+        #expect(result.stderr.contains("Permission denied") && result.stderr.contains(log), "\(result.stderr)")
+        #expect(result.stderr.contains("stopping the program (fail-stop)"), "\(result.stderr)")
+        let verified = try runProgram(Recording.logtool, ["verify", log])
+        #expect([0, 2, 3].contains(verified.status), "\(verified.status): \(verified.stdout)\(verified.stderr)")
+    }
+
+    /// A crafted log, a few hundred KiB, declares a 2 GiB payload for a read into a 16-byte
+    /// buffer (fixtures/programs/short_read.c): replplay streams it, so it neither holds it nor
+    /// hands it over; the layer refuses it as damage (121) naming the sequence number.
+    @Test func aHugeDeclaredPayloadCostsNoMemory() throws {
+        let dir = TemporaryDirectory()
+        let program = try Recording.fixture("short_read")
+        let log = dir.appending("log")
+        let recorded = try runProgram("/bin/sh", ["-c", "printf 'twelve bytes' | '\(Recording.replrec)' -q --log-dir '\(log)' -- '\(program)'"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let contents = try LogContents(log)
+        let read = try #require(contents.messages.first { $0.kind == .read && $0.result == 12 })
+        let size = 2 << 30
+        let crafted = dir.appending("crafted")
+        let writer = try LogWriter(directory: FilePath(crafted), recording: try #require(contents.recording),
+                                   options: LogWriter.Options(codec: .zstd))
+        for message in contents.messages {
+            guard message.sequence == read.sequence else { try writer.append(message); continue }
+            try writer.append(sequence: message.sequence, process: message.process, thread: message.thread,
+                              kind: message.kind, resource: message.resource, result: Int64(size),
+                              errno: 0, payloadSize: size) { $0.initializeMemory(as: UInt8.self, repeating: 0x41) }
+        }
+        try writer.finish(exitStatus: 0)
+        let logBytes = try FileManager.default.contentsOfDirectory(atPath: crafted).reduce(0) {
+            $0 + ((try? FileManager.default.attributesOfItem(atPath: crafted + "/" + $1)[.size] as? Int) ?? 0)
+        }
+        #expect(logBytes < 4 << 20, "the crafted log is \(logBytes) bytes")
+
+        let (replayed, peakKiB) = try RunningProgram(Recording.replplay, ["-q", crafted]).finishWatchingPeakMemory()
+        #expect(replayed.status == 121, "\(replayed.status): \(replayed.stderr)")
+        #expect(replayed.stderr.contains("sequence \(read.sequence)") && replayed.stderr.contains("\(size) bytes"), "\(replayed.stderr)")
+        #expect(!replayed.stdout.contains("AAAA"), "the program was handed the crafted bytes")
+        #expect(peakKiB > 0 && peakKiB < 64 << 10, "replplay peaked at \(peakKiB) KiB")
+    }
+
+    /// A table at replay that cannot take one more entry stops the replay loudly: 1100 bound
+    /// sockets at once (fixtures/programs/many_sockets.c) record, and their replay is refused
+    /// by name, never left with sockets that would not be bound once live.
+    @Test func aFullTableAtReplayStopsItByName() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record([try Recording.fixture("many_sockets")], in: dir)
+        #expect(recorded.status == 0 && recorded.stdout == "bound 1100\n", "\(recorded.stderr)")
+        let replayed = try runProgram(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 120, "\(replayed.status): \(replayed.stderr)")
+        #expect(replayed.stderr.contains("more than 1024 sockets bound at once in one process"), "\(replayed.stderr)")
+        #expect(!replayed.stdout.contains("bound"), "\(replayed.stdout)")
+        let fewerDirectory = TemporaryDirectory()
+        let fewer = try Recording.record([try Recording.fixture("many_sockets"), "1000"], in: fewerDirectory)
+        #expect(fewer.result.status == 0)
+        let fits = try runProgram(Recording.replplay, ["-q", fewer.log])
+        #expect(fits.status == 0 && fits.stdout == "bound 1000\n", "\(fits.status): \(fits.stderr)")
     }
 
     /// One writer per log: `--force` onto a log another replrec is recording is refused, and the

@@ -39,6 +39,23 @@ public final class RunningProgram {
         process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
+    /// Samples the process's peak resident size (VmHWM) every 2 ms until it exits, then finishes
+    /// it; the peak is in KiB.
+    public func finishWatchingPeakMemory() -> (result: ProgramResult, peakKiB: Int) {
+        let errors = BackgroundRead(standardError)
+        let output = BackgroundRead(standardOutput)
+        var peakKiB = 0
+        while process.isRunning {
+            let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kib = Int(line.split(separator: " ").dropFirst().first ?? "") { peakKiB = max(peakKiB, kib) }
+            usleep(2000)
+        }
+        process.waitUntilExit()
+        return (ProgramResult(status: status, stdout: String(decoding: output.wait(), as: UTF8.self),
+                              stderr: String(decoding: errors.wait(), as: UTF8.self)), peakKiB)
+    }
+
     /// Reads both pipes to their end, then waits for the exit.
     public func finish() -> ProgramResult {
         // Both pipes at once, so that a chatty program cannot block on a full one.

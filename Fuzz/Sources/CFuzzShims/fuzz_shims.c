@@ -1,0 +1,7 @@
+#include "fuzz_shims.h"
+
+#include <sys/prctl.h>
+
+int fuzz_become_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
