@@ -42,7 +42,7 @@ struct ReplayFuzz: ParsableCommand {
     }
 
     func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines as they come, also into a file
+        fuzz_line_buffered_output()
         guard fuzz_become_subreaper() == 0 else { throw ValidationError("prctl(PR_SET_CHILD_SUBREAPER) failed") }
         let logs = try seeds.map(Seed.init(directory:))
         var rng = SplitMix64(seed: seed)
