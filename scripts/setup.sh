@@ -2,7 +2,7 @@
 # Installs the Debian packages replrec builds and tests with, when they are missing.
 # Uses sudo when not root. Safe to run again.
 set -euo pipefail
-packages=(pkg-config liblz4-dev libzstd-dev lz4 zstd rsync pigz pbzip2 redis-server redis-tools sqlite3 postgresql)
+packages=(pkg-config liblz4-dev libzstd-dev lz4 zstd rsync iproute2 pigz pbzip2 redis-server redis-tools sqlite3 postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

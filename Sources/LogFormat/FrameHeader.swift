@@ -8,6 +8,9 @@ public enum FrameType: UInt8, Sendable, CustomStringConvertible {
     case end = 3
     /// The segment's footer: last sequence number, counts and sparse index. Always last.
     case footer = 4
+    /// Nothing to say: a live recorder that has written nothing for its heartbeat interval
+    /// (format version 2). Followers see the log grow, so that only a stopped primary stops it.
+    case heartbeat = 5
 
     public var description: String {
         switch self {
@@ -15,6 +18,7 @@ public enum FrameType: UInt8, Sendable, CustomStringConvertible {
         case .payload: "payload"
         case .end: "end"
         case .footer: "footer"
+        case .heartbeat: "heartbeat"
         }
     }
 }

@@ -34,13 +34,18 @@ extension LogWriter {
         /// that followers see quiet periods' messages promptly.
         public var flushDeadline: Duration = .milliseconds(2)
         public var durability: Durability = .default
+        /// ``LogWriter/flushIfDue()`` writes a heartbeat frame when nothing has been written for
+        /// this long, so that a follower can tell an idle recorder from a stopped one; `nil`
+        /// writes none. Stored in the recording header.
+        public var heartbeatInterval: Duration?
 
         public init(codec: Codec = .lz4, segmentSize: Int = 64 << 20, frameSize: Int = 64 << 10,
-                    durability: Durability = .default) {
+                    durability: Durability = .default, heartbeatInterval: Duration? = nil) {
             self.codec = codec
             self.segmentSize = segmentSize
             self.frameSize = frameSize
             self.durability = durability
+            self.heartbeatInterval = heartbeatInterval
         }
 
         func validated() throws -> Options {
@@ -49,6 +54,9 @@ extension LogWriter {
             }
             guard segmentSize >= 4 << 10 else {
                 throw LogError(.misuse, "segment size \(segmentSize) is below 4 KiB")
+            }
+            if let heartbeatInterval, heartbeatInterval <= .zero {
+                throw LogError(.misuse, "heartbeat interval \(heartbeatInterval) is not positive")
             }
             var options = self
             options.inlinePayloadLimit = min(inlinePayloadLimit, frameSize / 2)

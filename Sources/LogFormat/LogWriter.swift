@@ -32,6 +32,8 @@ public final class LogWriter {
     private var frameFirstSequence: UInt64 = 1
     private var frameMessages: UInt32 = 0
     private var frameStartTime: UInt64 = 0
+    /// When the last frame was written (monotonic ns), for heartbeats.
+    private var lastFrameTime = SystemClock.monotonicNanoseconds()
     private var encoder = MessageEncoder()
 
     // One output buffer for a frame's header and stored payload, so a frame is one write().
@@ -59,6 +61,8 @@ public final class LogWriter {
                 recordingID: RecordingID = .random(), replacing: Bool = false) throws {
         self.options = try options.validated()
         self.directory = LogDirectory(path)
+        var recording = recording
+        recording.heartbeatInterval = self.options.heartbeatInterval.map(SystemClock.nanoseconds) ?? 0
         self.recording = recording
         self.recordingID = recordingID
         self.segment = SegmentName(number: 1, firstSequence: 1)
@@ -197,11 +201,19 @@ public final class LogWriter {
 
     /// Writes the pending frame if its first message has waited longer than
     /// ``Options/flushDeadline``. The recorder calls this whenever it has nothing to append.
+    ///
+    /// With nothing pending and nothing written for ``Options/heartbeatInterval``, it writes a
+    /// heartbeat frame instead.
     public func flushIfDue() throws {
-        guard frameMessages > 0 else { return }
-        let (seconds, attoseconds) = options.flushDeadline.components
-        let deadline = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
-        if SystemClock.monotonicNanoseconds() - frameStartTime >= deadline { try writeMessagesFrame() }
+        let now = SystemClock.monotonicNanoseconds()
+        guard frameMessages > 0 else {
+            if let interval = options.heartbeatInterval, now - lastFrameTime >= SystemClock.nanoseconds(interval) {
+                try writeFrame(.heartbeat, payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                               firstSequence: nextSequence, count: 0, codec: .none)
+            }
+            return
+        }
+        if now - frameStartTime >= SystemClock.nanoseconds(options.flushDeadline) { try writeMessagesFrame() }
     }
 
     /// Ends the recording: flushes, writes the END record, seals the segment and closes it.
@@ -279,6 +291,7 @@ public final class LogWriter {
         }
         segmentState.size += header.totalLength
         segmentState.frames += 1
+        lastFrameTime = SystemClock.monotonicNanoseconds()
         segmentState.rawBytes += UInt64(payload.count)
         statistics.frames += 1
         statistics.rawBytes += UInt64(payload.count)

@@ -12,6 +12,9 @@ public struct RecordingHeader: Hashable, Sendable {
     public var startTime: UInt64
     /// Version of the interception layer's shared-memory ABI that produced the log.
     public var interposerABIVersion: UInt32
+    /// How often the recorder writes a heartbeat frame when it has nothing else to write,
+    /// nanoseconds; 0 when it writes none (format version 1, or heartbeats off).
+    public var heartbeatInterval: UInt64 = 0
 
     public init(arguments: [String] = [], environment: [String] = [], workingDirectory: String = "",
                 userID: UInt32 = 0, hostName: String = "", startTime: UInt64 = 0,
@@ -37,7 +40,7 @@ public struct RecordingHeader: Hashable, Sendable {
     static let maxEncodedSize = 16 << 20
 
     private enum Tag: UInt64 {
-        case argument = 1, environment, workingDirectory, userID, hostName, startTime, abiVersion
+        case argument = 1, environment, workingDirectory, userID, hostName, startTime, abiVersion, heartbeatInterval
     }
 
     func encoded() -> [UInt8] {
@@ -58,6 +61,7 @@ public struct RecordingHeader: Hashable, Sendable {
         field(.hostName, Array(hostName.utf8))
         number(.startTime, startTime)
         number(.abiVersion, UInt64(interposerABIVersion))
+        if heartbeatInterval > 0 { number(.heartbeatInterval, heartbeatInterval) }
         return out.bytes
     }
 
@@ -86,6 +90,9 @@ public struct RecordingHeader: Hashable, Sendable {
             case .abiVersion:
                 guard let n = number(), let v = UInt32(exactly: n) else { return nil }
                 header.interposerABIVersion = v
+            case .heartbeatInterval:
+                guard let n = number() else { return nil }
+                header.heartbeatInterval = n
             case nil:
                 continue
             }

@@ -2,7 +2,7 @@
 ///
 /// ```
 /// 0  8  magic "REPLRLOG"                   40 u64 first sequence number
-/// 8  u16 format version (1)                48 u64 predecessor's last sequence number
+/// 8  u16 format version (2; 1 is read)      48 u64 predecessor's last sequence number
 /// 10 u16 fixed header size (72)            56 u64 predecessor's size in bytes
 /// 12 u8  codec                             64 u32 CRC-32C of the recording header bytes
 /// 13 u8  flags (bit 0: recording header)   68 u32 CRC-32C of bytes 0..<68
@@ -13,7 +13,11 @@
 /// ```
 public struct SegmentHeader: Hashable, Sendable {
     public static let magic: [UInt8] = Array("REPLRLOG".utf8)
-    public static let formatVersion: UInt16 = 1
+    /// The version this build writes. Version 2 adds heartbeat frames; a version-1 reader
+    /// refuses a version-2 log by its version instead of misreading a heartbeat as damage.
+    public static let formatVersion: UInt16 = 2
+    /// The versions this build reads.
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
     public static let fixedSize = 72
 
     public var recordingID: RecordingID
@@ -77,7 +81,7 @@ public struct SegmentHeader: Hashable, Sendable {
         guard bytes.prefix(8).elementsEqual(magic) else { return .failure(.badMagic) }
         var reader = BinaryReader(bytes, position: 8)
         let version = reader.u16()!
-        guard version == formatVersion else { return .failure(.unsupportedVersion(version)) }
+        guard readableVersions.contains(version) else { return .failure(.unsupportedVersion(version)) }
         guard bytes.count >= fixedSize else { return .failure(.tooShort(needed: fixedSize)) }
         // The fixed part checks itself first, so no length in it is trusted unchecked.
         guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<68]))

@@ -83,7 +83,7 @@ public final class SegmentScanner<Source: SegmentSource> {
                 throw LogError(.notALog, "not a replication log segment (bad magic)", at: location(0))
             case .failure(.unsupportedVersion(let version)):
                 throw LogError(.unsupportedVersion,
-                               "segment format version \(version); this build reads version \(SegmentHeader.formatVersion)",
+                               "segment format version \(version); this build reads versions \(SegmentHeader.readableVersions.lowerBound)-\(SegmentHeader.readableVersions.upperBound)",
                                at: location(8))
             case .failure(.badChecksum):
                 throw LogError(.corruption, "segment header checksum mismatch", at: location(0))
@@ -140,6 +140,11 @@ public final class SegmentScanner<Source: SegmentSource> {
         let frame: FrameHeader
         switch FrameHeader.decode(headerBytes) {
         case .success(let decoded): frame = decoded
+        case .failure(.unknownType(let type)):
+            // An intact header (its checksum holds) of a type this build does not know: a newer
+            // writer's, not damage.
+            throw LogError(.unsupportedVersion, "frame type \(type) is newer than this build of the reader",
+                           at: location(frameOffset, sequence: nextSequence))
         case .failure(let failure):
             return .notRead(.damaged(LogError(.corruption, "\(failure)", at: location(frameOffset, sequence: nextSequence))))
         }
@@ -203,6 +208,11 @@ public final class SegmentScanner<Source: SegmentSource> {
         case .payload: try consumePayloadChunk(frame, raw: raw, at: frameOffset, visitor: &visitor)
         case .end: try consumeEnd(frame, raw: raw, at: frameOffset, visitor: &visitor)
         case .footer: try consumeFooter(frame, raw: raw, at: frameOffset, visitor: &visitor)
+        case .heartbeat:
+            guard frame.count == 0, frame.rawLength == 0, frame.firstSequence == nextSequence else {
+                throw corruption("malformed heartbeat (count \(frame.count), \(frame.rawLength) bytes, sequence \(frame.firstSequence))",
+                                 frame, at: frameOffset)
+            }
         }
     }
 

@@ -16,6 +16,13 @@ public enum SystemClock {
     /// Monotonic time in seconds.
     public static func monotonicSeconds() -> Double { Double(monotonicNanoseconds()) / 1e9 }
 
+    /// A duration in whole nanoseconds (negative durations count as 0).
+    public static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+
     private static func read(_ clock: clockid_t) -> UInt64 {
         var ts = timespec()
         clock_gettime(clock, &ts)

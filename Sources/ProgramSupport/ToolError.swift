@@ -2,7 +2,7 @@
 /// (`ToolExitStatus`). The program's own status passes through otherwise.
 public struct ToolError: Error, CustomStringConvertible {
     public enum Kind: Sendable {
-        case notFound, notExecutable, refused, failed, untrusted
+        case notFound, notExecutable, refused, failed, untrusted, usage
     }
 
     public var kind: Kind
@@ -13,6 +13,7 @@ public struct ToolError: Error, CustomStringConvertible {
     public static func refused(_ message: String) -> ToolError { .init(kind: .refused, message: message) }
     public static func failed(_ message: String) -> ToolError { .init(kind: .failed, message: message) }
     public static func untrusted(_ message: String) -> ToolError { .init(kind: .untrusted, message: message) }
+    public static func usage(_ message: String) -> ToolError { .init(kind: .usage, message: message) }
 
     public var exitStatus: ToolExitStatus {
         switch kind {
@@ -20,6 +21,7 @@ public struct ToolError: Error, CustomStringConvertible {
         case .notExecutable: .cannotRun
         case .refused, .failed: .failed
         case .untrusted: .untrusted
+        case .usage: .usage
         }
     }
 

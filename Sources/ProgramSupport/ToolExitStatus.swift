@@ -1,6 +1,8 @@
 /// The exit statuses `replrec` and `replplay` report for themselves (README, `--help`). Any other
-/// status is the program's own, passed through; 64 (usage) is ArgumentParser's.
+/// status is the program's own, passed through.
 public enum ToolExitStatus: Int32, Sendable {
+    /// Bad options or arguments, also those found wrong only against the log.
+    case usage = 64
     /// replplay: the program made another call than the log records, stopped making progress,
     /// or ended otherwise than recorded.
     case divergence = 120

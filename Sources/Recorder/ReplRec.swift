@@ -39,6 +39,9 @@ struct ReplRec: ParsableCommand {
     @Option(help: "When to force the log to disk: none, interval (every 100 ms) or always.")
     var sync = SyncPolicy.interval
 
+    @Option(help: "Seconds without anything to write after which a heartbeat frame is written, so that a backup can tell an idle program from a stopped recorder (inf: none).")
+    var heartbeat = Seconds(1)
+
     @Flag(name: .customLong("output-commit"), inversion: .prefixedNo,
           help: "Hold each write to a socket until everything the program did before it is in the log file, so a backup that goes live knows all that clients were told.")
     var outputCommit = true
@@ -82,7 +85,8 @@ struct ReplRec: ParsableCommand {
         RecordingSession(.init(
             command: programCommand,
             logDirectory: logDirectory, replaceExisting: force,
-            writerOptions: LogWriter.Options(codec: codec.codec, segmentSize: segmentSize, durability: sync.durability),
+            writerOptions: LogWriter.Options(codec: codec.codec, segmentSize: segmentSize, durability: sync.durability,
+                                            heartbeatInterval: heartbeat.isInfinite ? nil : heartbeat.duration),
             outputCommit: outputCommit, printsSummary: !quiet))
     }
 }

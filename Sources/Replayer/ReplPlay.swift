@@ -18,7 +18,9 @@ struct ReplPlay: ParsableCommand {
             interception layer in replay mode: every intercepted call waits for its turn and
             returns the recorded result.
 
-            Exit status: the recorded exit status when replay completes; 120 divergence (the
+            Exit status: the recorded exit status when replay completes; after going live, the
+            program's own status, as replrec reports it (the status file says it went live); 64
+            usage (also --promote-after shorter than twice the primary's heartbeat); 120 divergence (the
             program made another call than the log records, stopped making progress, or ended
             differently, or wrote other bytes); 121 the log is damaged (corruption, gap,
             unsupported version, torn tail when not following, a recorded result that cannot be
@@ -36,12 +38,20 @@ struct ReplPlay: ParsableCommand {
     @Flag(help: "Keep waiting for the log to grow until its END record (a backup).")
     var follow = false
 
-    @Option(help: "Seconds without progress, while messages are waiting, before a divergence is reported.")
-    var watchdog: Double = 10
+    @Option(help: "Seconds without progress, while messages are waiting, before a divergence is reported (inf: never, for a debugger).")
+    var watchdog = Seconds(10)
 
     @Option(name: .customLong("promote-after"),
-            help: "With --follow: go live when the log has not grown for this many seconds and has no END record.")
-    var promoteAfter: Double?
+            help: "With --follow: go live when the log, heartbeats included, has not grown for this many seconds and has no END record. At least twice the primary's --heartbeat.")
+    var promoteAfter: Seconds?
+
+    @Option(name: .customLong("promote-command"),
+            help: "With --promote-after: a shell command run before going live (fence the old primary, move an address); promotion goes ahead only if it exits 0 within 60 s, and otherwise is tried again after another silence. It sees REPLPLAY_LOG and REPLPLAY_SEQUENCE.")
+    var promoteCommand: String?
+
+    @Option(name: .customLong("status-file"),
+            help: "With --follow: a file rewritten every second with a JSON line: state, replayed and fed sequence numbers, lag in messages and seconds.")
+    var statusFile: String?
 
     @Option(name: .customLong("stop-at"),
             help: "Stop the thread about to execute this sequence number (SIGSTOP) and print how to attach a debugger.")
@@ -62,7 +72,9 @@ struct ReplPlay: ParsableCommand {
 
     func validate() throws {
         if promoteAfter != nil && !follow { throw ValidationError("--promote-after needs --follow") }
-        if let promoteAfter, promoteAfter <= 0 { throw ValidationError("--promote-after must be positive") }
+        if promoteAfter?.isInfinite == true { throw ValidationError("--promote-after takes a finite number of seconds") }
+        if promoteCommand != nil && promoteAfter == nil { throw ValidationError("--promote-command needs --promote-after") }
+        if statusFile != nil && !follow { throw ValidationError("--status-file needs --follow") }
         if stopAt == 0 { throw ValidationError("--stop-at takes a sequence number from 1") }
     }
 
@@ -90,7 +102,8 @@ struct ReplPlay: ParsableCommand {
     /// The replay the options describe.
     var supervisor: ReplaySupervisor {
         ReplaySupervisor(.init(
-            logDirectory: directory, follow: follow, watchdog: watchdog, promoteAfter: promoteAfter,
+            logDirectory: directory, follow: follow, watchdog: watchdog.value, promoteAfter: promoteAfter?.value,
+            promoteCommand: promoteCommand, statusFile: statusFile.map(CurrentProcess.absolute),
             stopAt: stopAt, printsSummary: !quiet, command: command, trust: trust,
             recordedOutput: recordedOutput))
     }

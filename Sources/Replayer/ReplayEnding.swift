@@ -10,4 +10,9 @@ enum ReplayEnding {
     case diverged(String)
     /// The program was stopped at the damage in the log.
     case badLog(LogError)
+
+    var wentLive: Bool {
+        if case .promoted = self { return true }
+        return false
+    }
 }

@@ -6,6 +6,9 @@ struct ReplayProgress {
     private(set) var movedAt: Double
     /// Once the program has gone live: the last sequence number replayed before.
     var promotedAfter: UInt64?
+    /// When --promote-command last refused (monotonic seconds): the next try waits for another
+    /// --promote-after of silence from then.
+    var promotionRefusedAt: Double = 0
 
     init(replayed: UInt64, at now: Double) {
         self.replayed = replayed

@@ -7,11 +7,9 @@ import ProgramSupport
 extension ReplaySupervisor {
     /// Reaps the tree until it has exited, watching for divergence, lack of progress and a
     /// damaged log (each stops the program) and, with --promote-after, for a primary that is gone.
-    func watch(_ tree: inout ProcessTree, region: SharedRegion, feeder: RingFeeder) -> ReplayEnding {
+    func watch(_ tree: inout ProcessTree, region: SharedRegion, feeder: RingFeeder,
+               status: inout FollowStatus) -> ReplayEnding {
         var progress = ReplayProgress(replayed: region.replayed, at: SystemClock.monotonicSeconds())
-        var statusLine = configuration.follow && configuration.printsSummary && isatty(STDERR_FILENO) == 1
-            ? FollowStatusLine(replayed: progress.replayed, at: SystemClock.monotonicSeconds()) : nil
-        defer { statusLine?.clear() }
         while tree.reapExited() {
             if let ending = divergenceOrDamage(region: region, feeder: feeder, live: progress.isLive) {
                 tree.kill()
@@ -23,7 +21,8 @@ extension ReplaySupervisor {
                 tree.kill()
                 return ending
             }
-            statusLine?.update(replayed: replayed, at: now, newestFrameTime: feeder.newestFrameTime)
+            status.update(progress.isLive ? .live : .following, replayed: replayed, fed: feeder.lastFed,
+                          newestFrameTime: feeder.newestFrameTime, at: now)
             usleep(2000)
         }
         let status = tree.rootStatus?.exitStatus ?? 0
@@ -53,14 +52,19 @@ extension ReplaySupervisor {
                                region: SharedRegion, feeder: RingFeeder) -> ReplayEnding? {
         // Live, the program runs for real until it exits.
         guard !progress.isLive, !progress.advance(to: replayed, at: now) else { return nil }
+        let silentSince = max(progress.movedAt, feeder.lastGrowthTime, progress.promotionRefusedAt)
         if let promoteAfter = configuration.promoteAfter, !feeder.isDone, replayed == feeder.lastFed,
-           now - max(progress.movedAt, feeder.lastFedTime) > promoteAfter {
-            // The log stopped growing without an END record: the primary is gone. Everything
-            // logged has been replayed; go live.
+           now - silentSince > promoteAfter {
+            // The log stopped growing, heartbeats included, without an END record: the primary
+            // is gone. Everything logged has been replayed; go live if the fence allows.
+            guard promotionAllowed(replayed: replayed, feeder: feeder, silentSince: silentSince) else {
+                progress.promotionRefusedAt = SystemClock.monotonicSeconds()
+                return nil
+            }
             feeder.requestStop()
             region.promote()
             progress.promotedAfter = replayed
-            logger.notice("promoted: the log stopped growing \(NumberFormat.fixed(promoteAfter)) s ago without an END record; live after sequence \(replayed)")
+            logger.notice("promoted: the log stopped growing \(NumberFormat.fixed(now - silentSince)) s ago, heartbeats included, without an END record; live after sequence \(replayed)")
             return nil
         }
         return watchdogReport(progress, replayed: replayed, at: now, region: region, feeder: feeder)

@@ -20,6 +20,10 @@ struct ReplaySupervisor {
         var watchdog: Double
         /// With `follow`: go live when the log has not grown for this many seconds.
         var promoteAfter: Double?
+        /// With `promoteAfter`: a shell command that must exit 0 before going live.
+        var promoteCommand: String?
+        /// Following: a file rewritten every second with where the replay stands.
+        var statusFile: String?
         /// Stop the thread about to execute this sequence number, for a debugger.
         var stopAt: UInt64?
         /// Print the one-line summary on standard error (and, following, a status line).
@@ -48,6 +52,7 @@ struct ReplaySupervisor {
         let log = LogDirectory(FilePath(logPath))
         let (id, header) = try recordingStart(log, path: logPath)
         if !configuration.trust { try LogTrust(directory: log).check() }
+        try checkPromotion(against: header)
         if !LogTrust.isFamiliar(id) {
             let command = configuration.command.isEmpty ? header.arguments : configuration.command
             writeStandardError(LogTrust.announcement(of: header, running: command))
@@ -61,10 +66,15 @@ struct ReplaySupervisor {
 
         ProcessTree.becomeSubreaper()
         var tree = ProcessTree(root: try launcher.launch())
-        let ending = watch(&tree, region: region, feeder: feeder)
+        var status = FollowStatus(shows: configuration.follow && configuration.printsSummary,
+                                  statusFile: configuration.statusFile,
+                                  replayed: region.replayed, at: SystemClock.monotonicSeconds())
+        let ending = watch(&tree, region: region, feeder: feeder, status: &status)
         if case .exited = ending { waitForEndRecord(feeder, region: region) }
         feeder.stop()
-        return conclude(ending, region: region, feeder: feeder)
+        let exitStatus = conclude(ending, region: region, feeder: feeder)
+        status.finish(wentLive: ending.wentLive, replayed: region.replayed, fed: feeder.lastFed, exitStatus: exitStatus)
+        return exitStatus
     }
 
     /// The log's recording id and header; following, waits for the primary to write them.
@@ -75,6 +85,17 @@ struct ReplaySupervisor {
                 throw LogError(.noLog, "no recording header yet", at: LogLocation(file: path))
             }
             usleep(20_000)
+        }
+    }
+
+    /// --promote-after must outlast the primary's heartbeats, or an idle primary would look dead.
+    private func checkPromotion(against header: RecordingHeader) throws {
+        guard configuration.follow, let promoteAfter = configuration.promoteAfter else { return }
+        let interval = Double(header.heartbeatInterval) / 1e9
+        if interval == 0 {
+            logger.warning("the primary writes no heartbeats (--heartbeat inf, or a log of format version 1): an idle primary will be taken for a stopped one after \(NumberFormat.fixed(promoteAfter)) s")
+        } else if promoteAfter < 2 * interval {
+            throw ToolError.usage("--promote-after \(NumberFormat.fixed(promoteAfter)) s is less than twice the primary's heartbeat interval (\(NumberFormat.fixed(interval)) s): an idle primary would be taken for a stopped one")
         }
     }
 
@@ -110,7 +131,7 @@ struct ReplaySupervisor {
     private func waitForEndRecord(_ feeder: RingFeeder, region: SharedRegion) {
         while !feeder.isDone {
             if configuration.follow, let promoteAfter = configuration.promoteAfter,
-               SystemClock.monotonicSeconds() - max(feeder.lastFedTime, started) > promoteAfter { break }
+               SystemClock.monotonicSeconds() - max(feeder.lastGrowthTime, started) > promoteAfter { break }
             // Fed beyond what was replayed: the program left messages, and the END record does not
             // change that. (Fed short of it is the feeder's count lagging its last slot.)
             if !configuration.follow && feeder.lastFed > region.replayed { break }

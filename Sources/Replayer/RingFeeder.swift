@@ -13,7 +13,7 @@ import Synchronization
 /// holding the turn reads. Publishing a slot that is the next turn wakes its owner.
 ///
 /// Thread safety: what the supervisor reads while the feeder runs is atomic (`lastFed`, `isDone`,
-/// `lastFedTime`, `newestFrameTime`) or under a lock (`failure`, `outcome`, `lagSamples`). The
+/// `lastGrowthTime`, `newestFrameTime`) or under a lock (`failure`, `outcome`, `lagSamples`). The
 /// reader, `samples` and `lastFrameTime` belong to the feeder's thread alone, hence
 /// `@unchecked Sendable`.
 final class RingFeeder: @unchecked Sendable {
@@ -30,12 +30,14 @@ final class RingFeeder: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let done = Atomic<Bool>(false)
     private let fed = Atomic<UInt64>(0)
-    private let fedAt = Atomic<UInt64>(0)
+    private let grewAt = Atomic<UInt64>(0)
     private let newestFrame = Atomic<UInt64>(0)
     private let report = Mutex(Report())
     /// The feeder thread's lag samples, handed over to `report` when it ends.
     private var samples: [UInt64] = []
     private var lastFrameTime: UInt64 = 0
+    /// The newest frame's time the feeder has noticed, heartbeats included (feeder thread only).
+    private var seenFrameTime: UInt64 = 0
 
     /// When the newest frame fed was written on the primary (ns since 1970; 0 before the first).
     var newestFrameTime: UInt64 { newestFrame.load(ordering: .acquiring) }
@@ -58,8 +60,10 @@ final class RingFeeder: @unchecked Sendable {
     /// The last sequence number put into the ring.
     var lastFed: UInt64 { fed.load(ordering: .acquiring) }
     var isDone: Bool { done.load(ordering: .acquiring) }
-    /// When the last message was put into the ring (monotonic seconds; 0 before the first).
-    var lastFedTime: Double { Double(fedAt.load(ordering: .acquiring)) / 1e9 }
+    /// When the log last grew: a message put into the ring or any new frame read, a heartbeat
+    /// included (monotonic seconds; 0 before the first). A live primary keeps it moving even
+    /// when idle; promotion waits for it to stop.
+    var lastGrowthTime: Double { Double(grewAt.load(ordering: .acquiring)) / 1e9 }
 
     /// Starts the thread that feeds the ring.
     func start() {
@@ -119,6 +123,14 @@ final class RingFeeder: @unchecked Sendable {
             case .payloadChunk(let bytes, _):
                 guard stream(bytes) else { return nil }
             case .waiting:
+                let frameTime = reader.cursor.lastFrameTime
+                if frameTime != seenFrameTime {  // a heartbeat, or frames of no message for the ring
+                    seenFrameTime = frameTime
+                    grewAt.store(SystemClock.monotonicNanoseconds(), ordering: .releasing)
+                    if fed.load(ordering: .relaxed) == repl_replayed(region.base) {
+                        newestFrame.store(frameTime, ordering: .releasing)  // caught up with it
+                    }
+                }
                 pause(microseconds: 1000)
             case .finished(let outcome):
                 return outcome
@@ -150,7 +162,7 @@ final class RingFeeder: @unchecked Sendable {
             repl_wake_owner(shared, message.process, message.thread)
         }
         fed.store(message.sequence, ordering: .releasing)
-        fedAt.store(SystemClock.monotonicNanoseconds(), ordering: .releasing)
+        grewAt.store(SystemClock.monotonicNanoseconds(), ordering: .releasing)
         // A payload held in the frame itself but too large for the slot streams now; one in
         // payload frames follows in chunks.
         return inline || message.payload.isEmpty || stream(message.payload)

@@ -230,12 +230,49 @@ import Testing
         #expect(alien?.location == LogLocation(file: first.string, segment: 1, offset: 0))
 
         var future = original
-        future[8] = 2  // format version 2, checksum untouched: the version is checked first
+        future[8] = 3  // format version 3, checksum untouched: the version is checked first
         try writeFile(first, future)
         let problem = LogSummary.scan(directory: log).problem
         #expect(problem?.code == .unsupportedVersion)
-        #expect(problem?.message.contains("version 2") == true)
+        #expect(problem?.message.contains("version 3; this build reads versions 1-2") == true, "\(problem.map { "\($0)" } ?? "")")
         #expect(problem?.location?.file == first.string)
+    }
+
+    /// Heartbeat frames (format version 2) are read past, and followers see the log grow; a
+    /// frame of a type this build does not know, its checksums intact, is a newer writer's:
+    /// an unsupported version, never corruption.
+    @Test func heartbeatsAreReadPastAndUnknownFrameTypesAreNewerNotDamaged() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.filePath("log")
+        let options = LogWriter.Options(durability: .none, heartbeatInterval: .milliseconds(1))
+        let writer = try LogWriter(directory: log, recording: RecordingHeader(arguments: ["test"]), options: options)
+        try writer.append(Message(sequence: 1, process: 0, thread: 0, kind: .getpid, resource: 0, result: 7, errno: 0, payload: []))
+        try writer.flush()
+        usleep(2000)
+        try writer.flushIfDue()  // nothing pending for over the interval: a heartbeat
+        usleep(2000)
+        try writer.flushIfDue()
+        try writer.finish(exitStatus: 0)
+        let contents = try LogContents(log)
+        #expect(contents.messages.count == 1)
+        #expect(contents.recording?.heartbeatInterval == 1_000_000)
+        #expect(contents.outcome == .cleanEnd(EndRecord(lastSequence: 1, exitStatus: 0)))
+        let summary = LogSummary.scan(directory: log, detailed: true)
+        #expect(summary.problem == nil)
+        #expect(summary.frames[.heartbeat] == 2, "\(summary.frames)")
+
+        // A heartbeat's type byte made 9 with both checksums repaired: a frame from the future.
+        let segment = LogDirectory(log).path(of: try LogDirectory(log).segments()[0])
+        var bytes = try readFile(segment)
+        let heartbeat = try #require(try Self.frameOffsets(log, segment: try LogDirectory(log).segments()[0])
+            .first { bytes[$0 + 4] == FrameType.heartbeat.rawValue })
+        bytes[heartbeat + 4] = 9
+        let crc = CRC32C.checksum(Array(bytes[heartbeat..<heartbeat + 40]))
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(heartbeat + 40..<heartbeat + 44, with: $0) }
+        try writeFile(segment, bytes)
+        let newer = try #require(LogSummary.scan(directory: log).problem)
+        #expect(newer.code == .unsupportedVersion && newer.message.contains("frame type 9 is newer"), "\(newer)")
+        #expect(newer.location?.offset == heartbeat)
     }
 
     @Test func missingEmptyAndNonDirectoriesAreNoLog() throws {

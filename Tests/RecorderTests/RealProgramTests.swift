@@ -192,7 +192,7 @@ import Testing
             '\(Recording.replplay)' --follow --promote-after 1 log > backup.out 2> backup.err &
             backup=$!
             sleep 0.3
-            '\(Recording.replrec)' -q --log-dir log -- '\(server)' --port \(port) --bind 127.0.0.1 --save '' --appendonly no --dir . > primary.out 2>&1 &
+            '\(Recording.replrec)' -q --heartbeat 0.25 --log-dir log -- '\(server)' --port \(port) --bind 127.0.0.1 --save '' --appendonly no --dir . > primary.out 2>&1 &
             primary=$!
             for i in $(seq 100); do '\(cli)' -p \(port) ping > /dev/null 2>&1 && break; sleep 0.05; done
             '\(benchmark)' -p \(port) -n 20000 -c 10 -r 1000 -t set,incr -q > /dev/null

@@ -146,7 +146,7 @@ struct BackgroundReplay {
         // The primary: recorder and program, killed with SIGKILL in the middle of the run.
         let primary = Process()
         primary.executableURL = URL(fileURLWithPath: Recording.replrec)
-        primary.arguments = ["-q", "--log-dir", log, "--", program, "2", "20000000"]
+        primary.arguments = ["-q", "--heartbeat", "0.25", "--log-dir", log, "--", program, "2", "20000000"]
         primary.standardOutput = FileHandle.nullDevice
         try primary.run()
         var messages: UInt64 = 0
@@ -214,7 +214,7 @@ struct BackgroundReplay {
             '\(Recording.replplay)' --follow --promote-after 1 '\(dir.appending("log"))' > backup.out 2> backup.err &
             backup=$!
             sleep 0.3
-            '\(Recording.replrec)' -q --log-dir '\(dir.appending("log"))' -- '\(server)' \(port) > primary.out 2>&1 &
+            '\(Recording.replrec)' -q --heartbeat 0.25 --log-dir '\(dir.appending("log"))' -- '\(server)' \(port) > primary.out 2>&1 &
             primary=$!
             for i in $(seq 100); do grep -q listening primary.out 2>/dev/null && break; sleep 0.05; done
             for i in 1 2 3 4 5; do bash -c '\(client)'; done
