@@ -9,6 +9,9 @@ let commandLine: [Target.Dependency] = [
     .product(name: "SystemPackage", package: "swift-system"),
 ]
 
+/// Links an executable with the Swift standard library and Foundation in it.
+let staticStdlib: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"]), .linkedLibrary("_FoundationCShims"), .linkedLibrary("_FoundationCollections")]
+
 /// What the two tools that run a program under the layer add.
 let programRunning: [Target.Dependency] = ["CReplABI", "CProcessShims", "ProgramSupport"]
 
@@ -57,7 +60,8 @@ let package = Package(
         // Starting a program under the interception layer (replrec and replplay).
         .target(
             name: "ProgramSupport",
-            dependencies: ["CReplABI", "CProcessShims", "LogFormat", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CReplABI", "CProcessShims", "LogFormat", "CommandLineSupport",
+                           .product(name: "SystemPackage", package: "swift-system")]
         ),
         // Command-line tools, and what they share: diagnostics, clocks, number formats, the
         // process's context, log options as typed arguments.
@@ -69,9 +73,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "Recorder", dependencies: commandLine + programRunning),
-        .executableTarget(name: "Replayer", dependencies: commandLine + programRunning),
-        .executableTarget(name: "logtool", dependencies: commandLine),
+        // The tools carry the Swift runtime and libraries in themselves (-static-stdlib): copied
+        // with the layer to a backup host, they run without a Swift toolchain there.
+        .executableTarget(name: "Recorder", dependencies: commandLine + programRunning, linkerSettings: staticStdlib),
+        .executableTarget(name: "Replayer", dependencies: commandLine + programRunning, linkerSettings: staticStdlib),
+        .executableTarget(name: "logtool", dependencies: commandLine, linkerSettings: staticStdlib),
 
         .testTarget(
             name: "LogFormatTests",
@@ -86,17 +92,19 @@ let package = Package(
             dependencies: ["LogFormat", .product(name: "SystemPackage", package: "swift-system")],
             path: "Tests/TestSupport"
         ),
+        // The tests run the tools as built products (`swift build --build-tests` builds them), never
+        // link them: a statically linked executable's flags would carry into the test bundle.
         .testTarget(
             name: "RecorderTests",
             dependencies: [
-                "Recorder", "Replayer", "logtool", "LogFormat", "TestSupport",
+                "LogFormat", "CommandLineSupport", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .testTarget(
             name: "logtoolTests",
             dependencies: [
-                "logtool", "LogFormat", "TestSupport",
+                "LogFormat", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

@@ -245,6 +245,17 @@ public final class LogWriter {
         releaseLock()
     }
 
+    /// Removes what this writer wrote, and the directory if that leaves it empty, holding the
+    /// lock until it is done: for a recording whose program never started, whose log would only
+    /// block the next run.
+    public func discard() {
+        if let file { try? file.close() }
+        file = nil
+        for name in (try? directory.segments()) ?? [] { unlink(directory.path(of: name).string) }
+        rmdir(directory.path.string)
+        releaseLock()
+    }
+
     // MARK: Frames
 
     private var currentPath: String { directory.path(of: segment).string }

@@ -1,5 +1,7 @@
+import CommandLineSupport
+
 /// Why `replrec` or `replplay` could not run the program, with the exit status it reports
-/// (`ToolExitStatus`). The program's own status passes through otherwise.
+/// (`ExitStatus`). The program's own status passes through otherwise.
 public struct ToolError: Error, CustomStringConvertible {
     public enum Kind: Sendable {
         case notFound, notExecutable, refused, failed, untrusted, usage
@@ -15,11 +17,11 @@ public struct ToolError: Error, CustomStringConvertible {
     public static func untrusted(_ message: String) -> ToolError { .init(kind: .untrusted, message: message) }
     public static func usage(_ message: String) -> ToolError { .init(kind: .usage, message: message) }
 
-    public var exitStatus: ToolExitStatus {
+    public var exitStatus: ExitStatus {
         switch kind {
         case .notFound: .notFound
         case .notExecutable: .cannotRun
-        case .refused, .failed: .failed
+        case .refused, .failed: .toolFailed
         case .untrusted: .untrusted
         case .usage: .usage
         }

@@ -8,9 +8,11 @@ extension RecordingSession {
     /// "replrec: N messages, P processes, T threads, R raw / S stored bytes in K segment(s), …",
     /// and the functions the program imports that the layer does not cover, if any.
     func summaryLine(_ stats: LogWriter.Statistics, region: SharedRegion, status: ProgramStatus,
-                     uncovered: UncoveredImports, seconds: Double) -> String {
-        "replrec: \(stats.messages) messages, \(region.processesStarted) processes, "
-            + "\(region.threadsStarted + region.processesStarted) threads, "
+                     drained drainer: RingDrainer, seconds: Double) -> String {
+        let uncovered = drainer.uncovered
+        let processes = region.processesStarted &- drainer.execs
+        return "replrec: \(stats.messages) messages, \(processes) processes, "
+            + "\(region.threadsStarted &+ processes) threads, "
             + "\(stats.rawBytes) raw / \(stats.storedBytes) stored bytes in \(stats.segments) segment(s), "
             + "\(NumberFormat.fixed(seconds)) s, recorder peak RSS \(Self.peakResidentMiB()) MiB, "
             + "exit status \(status.exitStatus) -> \(configuration.logDirectory)"

@@ -49,9 +49,9 @@ struct RecordingSession {
         let launcher = ProgramLauncher(path: path, arguments: command, environment: programEnvironment,
                                        layer: layer, region: region, defaultSignals: interactive)
         let started = SystemClock.monotonicSeconds()
-        let (status, uncovered) = try record(launcher, into: writer, ignoring: interactive)
+        let (status, drainer) = try record(launcher, into: writer, ignoring: interactive)
         if configuration.printsSummary {
-            writeStandardError(summaryLine(writer.statistics, region: region, status: status, uncovered: uncovered,
+            writeStandardError(summaryLine(writer.statistics, region: region, status: status, drained: drainer,
                                            seconds: SystemClock.monotonicSeconds() - started))
         }
         return status
@@ -75,9 +75,9 @@ struct RecordingSession {
     }
 
     /// Runs the program with the ring drained into `writer`, then ends the log with its status;
-    /// returns that status and what the layer noted it does not cover.
+    /// returns that status and the drainer (what it counted on the way).
     private func record(_ launcher: ProgramLauncher, into writer: LogWriter,
-                        ignoring interactive: [Int32]) throws -> (ProgramStatus, UncoveredImports) {
+                        ignoring interactive: [Int32]) throws -> (ProgramStatus, RingDrainer) {
         ProcessTree.becomeSubreaper()
         for sig in interactive { signal(sig, SIG_IGN) }
         let drainer = RingDrainer(region: launcher.region, writer: writer)
@@ -86,8 +86,9 @@ struct RecordingSession {
         do {
             root = try launcher.launch()
         } catch {
+            // Nothing ran, so nothing was recorded: the log goes, or it would block the next run.
             drainer.stopAndWait()
-            try? writer.close()
+            writer.discard()
             throw error
         }
         RootForwarding.install(root)
@@ -106,7 +107,7 @@ struct RecordingSession {
         drainer.stopAndWait()
         let status = tree.rootStatus ?? ProgramStatus(exitStatus: 0)
         try endLog(writer, drainedBy: drainer, status: status)
-        return (status, drainer.uncovered)
+        return (status, drainer)
     }
 
     /// Writes the END record, unless draining failed; warns of numbers lost with a dead process.

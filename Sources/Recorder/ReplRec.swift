@@ -14,15 +14,14 @@ struct ReplRec: ParsableCommand {
         abstract: "Record a program's nondeterministic calls into a replication log.",
         discussion: """
             Runs COMMAND with the interception layer preloaded and writes every intercepted call,
-            in global sequence order, to the log directory. Exits with the program's exit status
-            (128 + n when a signal ended it).
-
-            Exit status of replrec itself: 125 the recording failed (or the program was refused:
-            setuid, setgid, statically linked), 126 the program cannot be run, 127 not found.
+            in global sequence order, to the log directory. Options come before COMMAND (or
+            before a `--` that ends them).
 
             If replrec dies, the program is stopped: its root process at once, the other processes
             at their next intercepted call that finds the recorder gone (fail-stop).
-            """)
+
+            """ + ExitStatus.helpSection(for: .replrec),
+        version: ToolVersion.description)
 
     @Option(name: .customLong("log-dir"), help: "The log directory to create.")
     var logDirectory = "./replog"
@@ -58,7 +57,15 @@ struct ReplRec: ParsableCommand {
     func validate() throws {
         // The passthrough argument takes everything from the first word that is not an option,
         // including a help flag that comes first; `replrec -- --help` still runs `--help`.
-        if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
+        // So are --version and an option this tool does not have, which would otherwise be run
+        // as a program.
+        switch command.first {
+        case "--help", "-h": throw CleanExit.helpRequest(self)
+        case "--version": throw CleanExit.message(ToolVersion.description)
+        case "--experimental-dump-help": throw CleanExit.message(Self._dumpHelp())  // for man pages
+        case let word? where word.hasPrefix("-") && word != "--": throw ValidationError("Unknown option '\(word)'")
+        default: break
+        }
         guard !programCommand.isEmpty else { throw ValidationError("no command to record") }
     }
 

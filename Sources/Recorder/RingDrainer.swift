@@ -35,6 +35,9 @@ final class RingDrainer: @unchecked Sendable {
     /// What the layer noted it does not cover, from the `uncovered` messages drained. Written by
     /// the drainer's thread only; meaningful after `stopAndWait()` (the join orders it).
     private(set) var uncovered = UncoveredImports()
+    /// Execs that replaced a process's image: the layer attaches again in the new image, and
+    /// the summary must not count it as another process. Same thread and ordering as `uncovered`.
+    private(set) var execs: UInt32 = 0
 
     init(region: SharedRegion, writer: LogWriter) {
         self.region = region
@@ -152,6 +155,7 @@ final class RingDrainer: @unchecked Sendable {
         let call = slot.pointee.call
         let length = Int(call.payload_length)
         let kind = MessageKind(rawValue: call.kind)
+        if kind == .exec { execs = call.resource == 0 ? execs &+ 1 : execs &- 1 }  // resource 1: the exec failed
         if call.area == REPL_NO_AREA {
             try withUnsafeBytes(of: slot.pointee.inline_payload) { inline in
                 let payload = UnsafeRawBufferPointer(rebasing: inline[0..<min(length, inline.count)])

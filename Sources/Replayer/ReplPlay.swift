@@ -18,19 +18,12 @@ struct ReplPlay: ParsableCommand {
             interception layer in replay mode: every intercepted call waits for its turn and
             returns the recorded result.
 
-            Exit status: the recorded exit status when replay completes; after going live, the
-            program's own status, as replrec reports it (the status file says it went live); 64
-            usage (also --promote-after shorter than twice the primary's heartbeat); 120 divergence (the
-            program made another call than the log records, stopped making progress, or ended
-            differently, or wrote other bytes); 121 the log is damaged (corruption, gap,
-            unsupported version, torn tail when not following, a recorded result that cannot be
-            its call's); 122 the log is owned by another user or writable by others (--trust);
-            125 replplay failed; 126/127 the program cannot be run.
-
             A log runs what it records: replplay refuses a log it cannot trust, and the first
             time this user replays a log it prints the command, the working directory and the
             recorded LD_* variables before running them.
-            """)
+
+            """ + ExitStatus.helpSection(for: .replplay),
+        version: ToolVersion.description)
 
     @Argument(help: "The log directory.")
     var directory: String
@@ -93,7 +86,7 @@ struct ReplPlay: ParsableCommand {
             Glibc.exit(error.exitStatus.rawValue)
         } catch let error as LogError {
             logger.error("\(error)")
-            Glibc.exit(ToolExitStatus.damagedLog.rawValue)
+            Glibc.exit(error.code == .noLog ? ExitStatus.nothingToReplay.rawValue : ExitStatus.damagedLog.rawValue)
         } catch {
             exit(withError: error)
         }

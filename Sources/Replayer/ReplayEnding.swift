@@ -10,6 +10,8 @@ enum ReplayEnding {
     case diverged(String)
     /// The program was stopped at the damage in the log.
     case badLog(LogError)
+    /// replplay was sent this signal (SIGINT, SIGTERM, SIGHUP) and ended the program.
+    case interrupted(Int32)
 
     var wentLive: Bool {
         if case .promoted = self { return true }

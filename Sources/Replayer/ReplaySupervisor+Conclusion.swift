@@ -7,7 +7,12 @@ extension ReplaySupervisor {
     /// Reports how the replay ended (checked against the END record when the program exited)
     /// and returns replplay's exit status.
     func conclude(_ ending: ReplayEnding, region: SharedRegion, feeder: RingFeeder) -> Int32 {
+        // The signal may have reached the program (its process group) before replplay saw it.
+        let ending = Interruption.signal.map(ReplayEnding.interrupted) ?? ending
         switch ending {
+        case .interrupted(let signal):
+            logger.error("interrupted by \(Interruption.name(of: signal)) at sequence \(region.replayed) (not a divergence); the replayed processes were ended")
+            return 128 + signal
         case .promoted(let status, let sequence):
             if configuration.printsSummary {
                 writeStandardError("replplay: the program ran live after sequence \(sequence) and exited with status \(status)\n")
@@ -15,10 +20,10 @@ extension ReplaySupervisor {
             return status
         case .diverged(let report):
             logger.error("divergence: \(report)")
-            return ToolExitStatus.divergence.rawValue
+            return ExitStatus.divergence.rawValue
         case .badLog(let error):
             logger.error("\(error)")
-            return ToolExitStatus.damagedLog.rawValue
+            return ExitStatus.damagedLog.rawValue
         case .exited(let status):
             return concludeExit(status, replayed: region.replayed, feeder: feeder)
         }
@@ -31,18 +36,18 @@ extension ReplaySupervisor {
             // is damage, as anywhere else.
             if let failure = feeder.failure, failure.code != .tornTail || !configuration.follow {
                 logger.error("\(failure)")
-                return ToolExitStatus.damagedLog.rawValue
+                return ExitStatus.damagedLog.rawValue
             }
             logger.error("the program exited (status \(status)) at sequence \(replayed), but the log has no END record")
-            return ToolExitStatus.divergence.rawValue
+            return ExitStatus.divergence.rawValue
         }
         guard replayed == end.lastSequence else {
             logger.error("divergence: the program ended after sequence \(replayed); the recording goes on to \(end.lastSequence)")
-            return ToolExitStatus.divergence.rawValue
+            return ExitStatus.divergence.rawValue
         }
         guard status == end.exitStatus else {
             logger.error("divergence: the program exited with status \(status) after its last recorded call (sequence \(replayed)); the recording ended with \(end.exitStatus)")
-            return ToolExitStatus.divergence.rawValue
+            return ExitStatus.divergence.rawValue
         }
         if configuration.printsSummary {
             let seconds = NumberFormat.fixed(SystemClock.monotonicSeconds() - started)

@@ -11,6 +11,10 @@ extension ReplaySupervisor {
                status: inout FollowStatus) -> ReplayEnding {
         var progress = ReplayProgress(replayed: region.replayed, at: SystemClock.monotonicSeconds())
         while tree.reapExited() {
+            if let signal = Interruption.signal {
+                tree.kill()
+                return .interrupted(signal)
+            }
             if let ending = divergenceOrDamage(region: region, feeder: feeder, live: progress.isLive) {
                 tree.kill()
                 return ending

@@ -65,6 +65,7 @@ struct ReplaySupervisor {
         feeder.start()
 
         ProcessTree.becomeSubreaper()
+        Interruption.catchSignals()
         var tree = ProcessTree(root: try launcher.launch())
         var status = FollowStatus(shows: configuration.follow && configuration.printsSummary,
                                   statusFile: configuration.statusFile,

@@ -10,17 +10,8 @@ struct LogTool: ParsableCommand {
         discussion: """
             Data goes to standard output, diagnostics to standard error.
 
-            Exit status (every subcommand):
-              0   the log ends cleanly (END record), or the command succeeded
-              2   verify: the log is valid but still open (no END record yet)
-              3   torn tail: the newest segment ends inside a frame (the writer was interrupted)
-              4   corruption: damaged data followed by more data, or inside a sealed segment
-              5   gap: missing sequence numbers or segments, or a broken segment chain
-              6   not a log, or a format version this build does not read
-              7   no log: the directory is missing, not a directory, or holds no segment
-              1   any other error (I/O)
-              64  usage error
-            """,
+            """ + ExitStatus.helpSection(for: .logtool),
+        version: ToolVersion.description,
         subcommands: [Dump.self, Verify.self, Stat.self, Synth.self]
     )
 

@@ -40,13 +40,13 @@ struct Verify: ParsableCommand {
                 }
             }
         }
-        if status != .clean { throw status.exitCode }
+        if status != .success { throw status.exitCode }
     }
 
     static func status(of summary: LogSummary) -> ExitStatus {
         if let problem = summary.problem { return ExitStatus(problem.code) }
         if case .stillOpen = summary.outcome { return .stillOpen }
-        return .clean
+        return .success
     }
 
     static func headline(_ summary: LogSummary) -> String {
