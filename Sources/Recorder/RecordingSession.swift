@@ -93,6 +93,9 @@ struct RecordingSession {
         }
         RootForwarding.install(root)
         var tree = ProcessTree(root: root)
+        let progress = configuration.printsSummary ? StatusLine.forProgress(sharedWithProgram: true) : nil
+        defer { progress?.clear() }
+        let started = SystemClock.monotonicSeconds()
         // Fail-stop: once the log cannot be written, the program must not run on unrecorded
         // (its backups would silently fall behind it), nor wait for a recorder that drains
         // nothing: it is stopped at once, and the error said.
@@ -102,6 +105,7 @@ struct RecordingSession {
                 tree.kill()
                 break
             }
+            progress?.show("replrec: recording, sequence \(repl_drained(launcher.region.base)), \(NumberFormat.fixed(SystemClock.monotonicSeconds() - started, 1)) s")
             usleep(10_000)
         }
         drainer.stopAndWait()

@@ -2,13 +2,13 @@ import CommandLineSupport
 import Glibc
 import LogFormat
 
-/// Where a following replay stands, for the person or the service manager watching it: on a
-/// terminal of its own a self-overwriting line twice a second; otherwise (a file, a journal, a
-/// terminal the program writes to as well) a full line every five seconds; and with
-/// --status-file a small JSON object rewritten (atomically) every second.
+/// Where a replay stands, for the person or the service manager watching it: on a terminal of its
+/// own a self-overwriting line twice a second (after the first second); following, otherwise (a
+/// file, a journal, a terminal the program writes to as well) a full line every five seconds; and
+/// with --status-file a small JSON object rewritten (atomically) every second.
 struct FollowStatus {
     enum State: String {
-        case following, live, ended
+        case replaying, following, live, ended
     }
 
     private enum Display {
@@ -23,13 +23,13 @@ struct FollowStatus {
     private var writtenAt = 0.0
     private var replayedThen: UInt64
 
-    init(shows: Bool, statusFile: String?, replayed: UInt64, at now: Double) {
+    init(shows: Bool, following: Bool, statusFile: String?, replayed: UInt64, at now: Double) {
         if !shows {
             display = .none
-        } else if isatty(STDERR_FILENO) == 1 && !Self.standardOutputSharesTheTerminal() {
-            display = .line(StatusLine())
+        } else if let line = StatusLine.forProgress(sharedWithProgram: true) {
+            display = .line(line)
         } else {
-            display = .periodicLines
+            display = following ? .periodicLines : .none
         }
         self.statusFile = statusFile
         shownAt = now
@@ -82,13 +82,5 @@ struct FollowStatus {
         _ = text.withCString { write(fd, $0, strlen($0)) }
         close(fd)
         rename(temporary, statusFile)
-    }
-
-    /// Whether standard output is the terminal standard error is: a status line would run into
-    /// the program's output there.
-    private static func standardOutputSharesTheTerminal() -> Bool {
-        var output = stat(), errors = stat()
-        guard fstat(STDOUT_FILENO, &output) == 0, fstat(STDERR_FILENO, &errors) == 0 else { return false }
-        return output.st_rdev == errors.st_rdev && output.st_dev == errors.st_dev
     }
 }

@@ -25,7 +25,7 @@ extension ReplaySupervisor {
                 tree.kill()
                 return ending
             }
-            status.update(progress.isLive ? .live : .following, replayed: replayed, fed: feeder.lastFed,
+            status.update(progress.isLive ? .live : configuration.follow ? .following : .replaying, replayed: replayed, fed: feeder.lastFed,
                           newestFrameTime: feeder.newestFrameTime, at: now)
             usleep(2000)
         }

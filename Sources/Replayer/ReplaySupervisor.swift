@@ -67,7 +67,7 @@ struct ReplaySupervisor {
         ProcessTree.becomeSubreaper()
         Interruption.catchSignals()
         var tree = ProcessTree(root: try launcher.launch())
-        var status = FollowStatus(shows: configuration.follow && configuration.printsSummary,
+        var status = FollowStatus(shows: configuration.printsSummary, following: configuration.follow,
                                   statusFile: configuration.statusFile,
                                   replayed: region.replayed, at: SystemClock.monotonicSeconds())
         let ending = watch(&tree, region: region, feeder: feeder, status: &status)

@@ -46,6 +46,9 @@ struct Synth: ParsableCommand {
     @Flag(help: "Leave the log open: no END record.")
     var noEnd = false
 
+    @Flag(name: .shortAndLong, help: "No progress line on a terminal.")
+    var quiet = false
+
     func validate() throws {
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
     }
@@ -61,9 +64,14 @@ struct Synth: ParsableCommand {
                                              largePayloads: !smallPayloads)
             let start = SystemClock.monotonicSeconds()
             var sequence: UInt64 = 0
+            let progress = quiet ? nil : StatusLine.forProgress(sharedWithProgram: false)
+            defer { progress?.clear() }
             while sequence < messages {
                 sequence += 1
                 try writer.append(workload.next()!)
+                if sequence & 4095 == 0 {
+                    progress?.show("synth: \(sequence) of \(messages) messages, \(NumberFormat.bytes(writer.statistics.storedBytes))")
+                }
                 guard rate > 0 else { continue }
                 let due = start + Double(sequence) / rate
                 let now = SystemClock.monotonicSeconds()

@@ -18,7 +18,7 @@ struct Verify: ParsableCommand {
     var json = false
 
     func run() throws {
-        let progress = !quiet && !json && isatty(STDERR_FILENO) == 1 ? StatusLine(minimumInterval: 0.1) : nil
+        let progress = quiet || json ? nil : StatusLine.forProgress(sharedWithProgram: false, minimumInterval: 0.1)
         let summary = LogSummary.scan(directory: FilePath(log.directory)) { location, storedBytes in
             progress?.show("verifying: segment \(location.segment ?? 0), \(NumberFormat.bytes(storedBytes)), sequence \(location.sequence ?? 0)")
         }
