@@ -88,3 +88,60 @@ import TestSupport
         }
     }
 }
+
+/// What a first run should find: a replay the user stops is not called a divergence; a program
+/// that cannot start leaves nothing to block the next run; an exec is not another process.
+@Suite struct FirstRunTests {
+    @Test func aReplayTheUserStopsIsInterruptedNotDiverged() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.appending("log")
+        let program = try Recording.fixture("paced_clock")
+        let unblocked = try Recording.fixture("unblocked")
+        let primary = try RunningProgram(Recording.replrec, ["-q", "--log-dir", log, "--", program, "20"])
+        defer { kill(primary.process.processIdentifier, SIGKILL) }
+        while !FileManager.default.fileExists(atPath: log) { usleep(10_000) }
+        let replay = try RunningProgram(unblocked, [Recording.replplay, "-q", "--follow", log])
+        // The replayed program's environment names replplay's region (/proc/./././PID/fd/N).
+        let region = "/\(replay.process.processIdentifier)/fd/"
+        func replayed() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { entry in
+                guard Int(entry) != nil, let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { return false }
+                return environment.split(separator: 0).contains { variable in
+                    let text = String(decoding: variable, as: UTF8.self)
+                    return text.hasPrefix("REPLREC_SHM=/proc/") && text.contains(region)
+                }
+            }
+        }
+        usleep(800_000)
+        #expect(try replayed().count == 1, "the replayed program is not found running")
+        kill(replay.process.processIdentifier, SIGTERM)
+        let result = replay.finish()
+        #expect(result.status == 128 + SIGTERM, "\(result.status): \(result.stderr)")
+        #expect(result.stderr.contains("interrupted by SIGTERM at sequence ") && result.stderr.contains("(not a divergence)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("divergence:"), "\(result.stderr)")
+        usleep(200_000)
+        let left = try replayed()
+        #expect(left.isEmpty, "replayed processes left: \(left)")
+    }
+
+    @Test func aProgramThatCannotStartLeavesNoLog() throws {
+        let dir = TemporaryDirectory()
+        let garbage = dir.appending("garbage")
+        try "not a program".write(toFile: garbage, atomically: true, encoding: .utf8)
+        #expect(chmod(garbage, 0o755) == 0)
+        let log = dir.appending("log")
+        let failed = try runProgram(Recording.replrec, ["--log-dir", log, "--", garbage])
+        #expect(failed.status == 126 && failed.stderr.contains("Exec format error"), "\(failed.status): \(failed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: log), "a log was left behind")
+        let next = try runProgram(Recording.replrec, ["-q", "--log-dir", log, "--", "/bin/true"])
+        #expect(next.status == 0, "\(next.stderr)")
+    }
+
+    @Test func anExecIsNotAnotherProcess() throws {
+        let dir = TemporaryDirectory()
+        _ = Recording.layer
+        let (result, _) = try Recording.record(["/bin/sh", "-c", "/bin/true; exec /bin/true"], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains(" messages, 2 processes, 2 threads"), "\(result.stderr)")
+    }
+}
