@@ -149,3 +149,36 @@ import Testing
         }
     }
 }
+
+/// The log in fixtures/logs/golden-v2 was written by the first build of format v2: a real
+/// recording with heartbeat frames between its messages. Every later build must read it exactly.
+@Suite struct GoldenV2LogTests {
+    static let golden = FilePath(Repository.goldenV2)
+
+    @Test func goldenV2LogReadsExactlyWithItsHeartbeats() throws {
+        let text = String(decoding: try readFile(Self.golden.appending("messages.jsonl")), as: UTF8.self)
+        var expected: [Message] = []
+        var end: EndRecord?
+        for line in text.split(separator: "\n") {
+            let entry = try JSONDecoder().decode(GoldenLogTests.DumpLine.self, from: Data(line.utf8))
+            if entry.type == "message" { expected.append(try GoldenLogTests.message(entry)) }
+            if entry.type == "end" {
+                end = EndRecord(lastSequence: try #require(entry.last_sequence), exitStatus: try #require(entry.exit_status),
+                                signal: try #require(entry.signal))
+            }
+        }
+        try #require(expected.count > 10 && end != nil)
+        let log = Self.golden.appending("log")
+        let contents = try LogContents(log)
+        GoldenLogTests.compare(contents.messages, expected, "v2")
+        #expect(contents.outcome == .cleanEnd(try #require(end)))
+        #expect(contents.recording?.heartbeatInterval == 50_000_000)
+        #expect(contents.recording?.arguments.first == "/bin/sh")
+
+        let summary = LogSummary.scan(directory: log)
+        #expect(summary.problem == nil)
+        #expect(summary.frames[.heartbeat, default: 0] >= 3, "\(summary.frames)")
+        let segment = LogDirectory(log).path(of: try LogDirectory(log).segments()[0])
+        #expect(try readFile(segment)[8] == 2, "format version 2")
+    }
+}

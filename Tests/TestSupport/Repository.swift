@@ -12,4 +12,5 @@ public enum Repository {
     /// The logs the first build of format v1 wrote, and the messages they hold
     /// (fixtures/logs/make-golden.sh).
     public static let goldenV1 = root + "/fixtures/logs/golden-v1"
+    public static let goldenV2 = root + "/fixtures/logs/golden-v2"
 }
