@@ -76,7 +76,8 @@ let package = Package(
         // The tools carry the Swift runtime and libraries in themselves (-static-stdlib): copied
         // with the layer to a backup host, they run without a Swift toolchain there.
         .executableTarget(name: "Recorder", dependencies: commandLine + programRunning, linkerSettings: staticStdlib),
-        .executableTarget(name: "Replayer", dependencies: commandLine + programRunning, linkerSettings: staticStdlib),
+        .executableTarget(name: "Replayer", dependencies: commandLine + programRunning, exclude: ["gdb"],
+                          linkerSettings: staticStdlib),
         .executableTarget(name: "logtool", dependencies: commandLine, linkerSettings: staticStdlib),
 
         .testTarget(

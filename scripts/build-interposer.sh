@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds libreplintercept.so with the system C compiler into DIR (default: the debug bin path).
+# Builds libreplintercept.so with the system C compiler into DIR (default: the debug bin path),
+# and puts replplay's gdb extension (replrec-gdb.py) beside it, where the tools look for both.
 # Built outside SwiftPM on purpose: the layer must need only libc, never the Swift runtime.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,3 +12,4 @@ cc=${CC:-cc}
     -Wl,--version-script="$root/Sources/CInterpose/libreplintercept.map" \
     "$root"/Sources/CInterpose/*.c "$root/Sources/CCRC32C/crc32c.c" -o "$out/libreplintercept.so.tmp" -ldl -lpthread
 mv "$out/libreplintercept.so.tmp" "$out/libreplintercept.so"
+cp "$root/Sources/Replayer/gdb/replrec-gdb.py" "$out/replrec-gdb.py"

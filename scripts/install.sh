@@ -2,6 +2,7 @@
 # Builds and installs replrec, replplay, logtool and libreplintercept.so under a prefix:
 #   PREFIX/bin/{replrec,replplay,logtool}            the tools (the Swift runtime linked in)
 #   PREFIX/lib/libreplintercept.so                   the layer (the tools find it in ../lib)
+#   PREFIX/share/replrec/replrec-gdb.py              replplay --gdb's extension
 #   PREFIX/share/man/man1/*.1                        manual pages
 #   PREFIX/share/{bash-completion,zsh,fish}/...      shell completions
 #   PREFIX/share/replrec/installed-files             what --uninstall removes
@@ -77,6 +78,7 @@ for tool in "${tools[@]}"; do
     put 0644 "$staging/fish/$tool.fish" "$prefix/share/fish/vendor_completions.d"
 done
 put 0644 "$bin/libreplintercept.so" "$prefix/lib"
+put 0644 Sources/Replayer/gdb/replrec-gdb.py "$prefix/share/replrec"
 for page in "$staging"/man/*.1; do put 0644 "$page" "$prefix/share/man/man1"; done
 printf '%s\n' "${installed[@]}" > "$manifest"
 echo "installed replrec, replplay and logtool in $prefix/bin, libreplintercept.so in $prefix/lib, manual pages and bash, zsh and fish completions under $prefix/share"

@@ -36,6 +36,7 @@ static repl_waiter *waiter_of_this_thread(void) {
     if (my_waiter_key != key) {  /* first turn, or a fork made this a new logical thread */
         my_waiter = repl_find_waiter(repl_region, repl_process, repl_self.thread, 1);
         my_waiter_key = my_waiter ? key : 0;
+        if (my_waiter) my_waiter->tid = (int32_t)repl_syscall(SYS_gettid);
         pthread_setspecific(waiter_key, my_waiter);
     }
     return my_waiter;
@@ -87,17 +88,36 @@ void repl_stop(repl_slot *slot, uint16_t kind, uint64_t resource, uint32_t cause
     stop(slot, repl_turn_sequence(slot), kind, resource, cause, detail);
 }
 
-/* --stop-at: this thread is about to execute the chosen sequence number. It says who it is and
- * stops itself (SIGSTOP); replay goes on when it is resumed. */
-static void stop_for_debugger(uint64_t sequence, uint16_t kind) {
-    char line[256];
+REPL_EXPORT void replrec_debugger_stop(uint64_t sequence, uint32_t process, uint32_t thread, uint32_t kind);
+
+/* --stop-at: whether this thread, about to execute `sequence`, is the stop the replayer armed.
+ * One thread takes it (clearing stop_at), so that it stops once. */
+static bool is_armed_stop(repl_shared *r, const repl_slot *slot, uint64_t sequence) {
+    uint64_t at = atomic_load_explicit(&r->stop_at, memory_order_acquire);  /* then the thread it names */
+    if (REPL_LIKELY(at == 0 || sequence < at)) return false;
+    if (r->stop_process != REPL_ANY_THREAD && (slot->call.process != r->stop_process || slot->call.thread != r->stop_thread))
+        return false;
+    return atomic_compare_exchange_strong_explicit(&r->stop_at, &at, 0, memory_order_acq_rel, memory_order_relaxed);
+}
+
+/* Stops this thread (SIGSTOP) before it executes `sequence`, after telling the replayer who it is:
+ * replplay says so on its own standard error (the program may have moved its fd 2), and replay
+ * goes on when the thread is resumed. */
+static void stop_for_debugger(repl_shared *r, const repl_slot *slot, uint64_t sequence) {
     long pid = repl_syscall(SYS_getpid), tid = repl_syscall(SYS_gettid);
-    int n = snprintf(line, sizeof line,
-                     "replplay: stopped before sequence %llu (call kind %u) in logical process %u thread %u: "
-                     "real pid %ld, tid %ld\nreplplay: attach with: gdb -p %ld   (replay resumes on SIGCONT: kill -CONT %ld)\n",
-                     (unsigned long long)sequence, kind, repl_process, repl_self.thread, pid, tid, tid, pid);
-    if (n > 0) repl_say(line);
+    r->stopped_pid = (int32_t)pid;
+    r->stopped_tid = (int32_t)tid;
+    atomic_store_explicit(&r->stopped_at, sequence, memory_order_release);
+    replrec_debugger_stop(sequence, slot->call.process, slot->call.thread, slot->call.kind);
     repl_syscall(SYS_tgkill, pid, tid, SIGSTOP);
+}
+
+/* Where a debugger breaks to stop at the replay's events (replrec-gdb.py sets the breakpoint
+ * and reads the arguments): called before a stop, does nothing itself. Not named repl_*: the
+ * version script keeps those local. */
+REPL_EXPORT __attribute__((noinline)) void replrec_debugger_stop(uint64_t sequence, uint32_t process, uint32_t thread,
+                                                             uint32_t kind) {
+    __asm__ volatile("" ::"r"(sequence), "r"(process), "r"(thread), "r"(kind) : "memory");
 }
 
 /* The message with sequence number `sequence`, once the replayer has filled it. */
@@ -295,7 +315,7 @@ repl_slot *repl_turn(uint16_t kind, uint64_t resource, bool check_resource) {
         if (!lost_here && (slot->call.kind != kind || (check_resource && slot->call.resource != resource)))
             diverge(slot, sequence, kind, resource);
         if (REPL_UNLIKELY(lost_here)) check_nothing_after(r, slot, kind, resource);
-        if (REPL_UNLIKELY(r->stop_at == sequence)) stop_for_debugger(sequence, kind);
+        if (REPL_UNLIKELY(is_armed_stop(r, slot, sequence))) stop_for_debugger(r, slot, sequence);
         return slot;
     }
 }

@@ -27,6 +27,20 @@ public enum CurrentProcess {
         return String(nulTerminated: buffer)
     }
 
+    /// The tool's own executable (/proc/self/exe); nil when it cannot be read.
+    public static var executable: String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The directory that holds the tool's executable ("." when it cannot be read).
+    public static var executableDirectory: String {
+        guard let executable, let slash = executable.lastIndex(of: "/") else { return "." }
+        return String(executable[..<slash])
+    }
+
     /// `path` made absolute against the working directory (unchanged when that cannot be read).
     public static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Glibc
 
 /// Finds libreplintercept.so: `REPLREC_INTERPOSER` when set, else next to the tool's executable,
@@ -12,11 +13,8 @@ public enum Interposer {
             }
             return explicit
         }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { throw ToolError.failed("cannot find replrec's own path") }
-        let executable = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let directory = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
+        guard let executable = CurrentProcess.executable else { throw ToolError.failed("cannot find replrec's own path") }
+        let directory = CurrentProcess.executableDirectory
         for candidate in [directory + "/" + fileName, directory + "/../lib/" + fileName] where access(candidate, R_OK) == 0 {
             return candidate
         }

@@ -55,6 +55,14 @@ public struct ProcessTree {
         waitForAll()
     }
 
+    /// Sends `signal` to every process of the tree: its group, its root, and every other
+    /// descendant of this process (SIGSTOP to hold it for a debugger, SIGCONT to resume it).
+    public func signalAll(_ signal: Int32) {
+        Glibc.kill(-root, signal)
+        Glibc.kill(root, signal)
+        for pid in Self.descendants(of: getpid()) { Glibc.kill(pid, signal) }
+    }
+
     /// The processes whose chain of parents leads to `ancestor`.
     static func descendants(of ancestor: pid_t) -> [pid_t] {
         guard let directory = opendir("/proc") else { return [] }

@@ -71,16 +71,18 @@ struct FollowStatus {
     private func writeStatusFile(_ state: State, replayed: UInt64, fed: UInt64, lag: Double,
                                  ending: (wentLive: Bool, exitStatus: Int32)? = nil) {
         guard let statusFile else { return }
-        var fields = ["\"state\":\"\(state)\"", "\"replayed\":\(replayed)", "\"fed\":\(fed)",
-                      "\"lag_messages\":\(fed - min(fed, replayed))", "\"lag_seconds\":\(NumberFormat.fixed(lag, 3))",
-                      "\"updated\":\(NumberFormat.fixed(SystemClock.realtimeSeconds(), 3))", "\"pid\":\(getpid())"]
-        if let ending { fields += ["\"went_live\":\(ending.wentLive)", "\"exit_status\":\(ending.exitStatus)"] }
-        let text = "{" + fields.joined(separator: ",") + "}\n"
-        let temporary = statusFile + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        _ = text.withCString { write(fd, $0, strlen($0)) }
-        close(fd)
-        rename(temporary, statusFile)
+        var line = JSONLine()
+        line.add("state", string: state.rawValue)
+        line.add("replayed", replayed)
+        line.add("fed", fed)
+        line.add("lag_messages", fed - min(fed, replayed))
+        line.add("lag_seconds", NumberFormat.fixed(lag, 3))
+        line.add("updated", NumberFormat.fixed(SystemClock.realtimeSeconds(), 3))
+        line.add("pid", getpid())
+        if let ending {
+            line.add("went_live", ending.wentLive)
+            line.add("exit_status", ending.exitStatus)
+        }
+        line.write(to: statusFile, mode: 0o644)
     }
 }

@@ -47,8 +47,18 @@ struct ReplPlay: ParsableCommand {
     var statusFile: String?
 
     @Option(name: .customLong("stop-at"),
-            help: "Stop the thread about to execute this sequence number (SIGSTOP) and print how to attach a debugger.")
-    var stopAt: UInt64?
+            help: ArgumentHelp("Stop the thread about to execute this event (SIGSTOP) and say how to attach a debugger: a sequence number N, or P:T for the next event of logical thread P:T. May be given several times: each is armed when the one before is passed.", valueName: "event"))
+    var stopAt: [StopPoint] = []
+
+    @Flag(name: .customLong("stop-on-divergence"),
+          help: "On a divergence, keep the replayed processes stopped where they diverged for a debugger, instead of ending them.")
+    var stopOnDivergence = false
+
+    @Flag(help: "Attach gdb, with the replrec extension (replrec where, next, goto, threads), at the first --stop-at (sequence 1 without one).")
+    var gdb = false
+
+    @Option(name: .customLong("gdb-script"), help: "With --gdb: run gdb in batch mode with this command file.")
+    var gdbScript: String?
 
     @Flag(name: .shortAndLong, help: "No summary line.")
     var quiet = false
@@ -68,7 +78,8 @@ struct ReplPlay: ParsableCommand {
         if promoteAfter?.isInfinite == true { throw ValidationError("--promote-after takes a finite number of seconds") }
         if promoteCommand != nil && promoteAfter == nil { throw ValidationError("--promote-command needs --promote-after") }
         if statusFile != nil && !follow { throw ValidationError("--status-file needs --follow") }
-        if stopAt == 0 { throw ValidationError("--stop-at takes a sequence number from 1") }
+        if gdbScript != nil && !gdb { throw ValidationError("--gdb-script needs --gdb") }
+        if follow && gdb { throw ValidationError("--gdb replays a log offline; it cannot be combined with --follow") }
     }
 
     static func main() {
@@ -97,7 +108,8 @@ struct ReplPlay: ParsableCommand {
         ReplaySupervisor(.init(
             logDirectory: directory, follow: follow, watchdog: watchdog.value, promoteAfter: promoteAfter?.value,
             promoteCommand: promoteCommand, statusFile: statusFile.map(CurrentProcess.absolute),
-            stopAt: stopAt, printsSummary: !quiet, command: command, trust: trust,
+            stops: stopAt, stopOnDivergence: stopOnDivergence, gdb: gdb, gdbScript: gdbScript.map(CurrentProcess.absolute),
+            printsSummary: !quiet, command: command, trust: trust,
             recordedOutput: recordedOutput))
     }
 }

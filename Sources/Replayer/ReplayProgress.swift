@@ -18,6 +18,9 @@ struct ReplayProgress {
     /// Whether the program runs live (promoted).
     var isLive: Bool { promotedAfter != nil }
 
+    /// The program is held (a debugger, a stop): the watchdog counts from now.
+    mutating func hold(at now: Double) { movedAt = now }
+
     /// Notes the program's position; true when it has moved since the last look.
     mutating func advance(to replayed: UInt64, at now: Double) -> Bool {
         guard replayed != self.replayed else { return false }

@@ -1,4 +1,5 @@
 import CommandLineSupport
+import Glibc
 import LogFormat
 import ProgramSupport
 
@@ -6,7 +7,7 @@ import ProgramSupport
 extension ReplaySupervisor {
     /// Reports how the replay ended (checked against the END record when the program exited)
     /// and returns replplay's exit status.
-    func conclude(_ ending: ReplayEnding, region: SharedRegion, feeder: RingFeeder) -> Int32 {
+    func conclude(_ ending: ReplayEnding, region: SharedRegion, feeder: RingFeeder, debugged: Bool = false) -> Int32 {
         // The signal may have reached the program (its process group) before replplay saw it.
         let ending = Interruption.signal.map(ReplayEnding.interrupted) ?? ending
         switch ending {
@@ -24,6 +25,10 @@ extension ReplaySupervisor {
         case .badLog(let error):
             logger.error("\(error)")
             return ExitStatus.damagedLog.rawValue
+        case .exited(let status) where debugged && status == 128 + SIGKILL:
+            // `kill` in gdb, or quitting it after one: the person ended the replay there.
+            logger.notice("the program was killed while debugged, after sequence \(region.replayed): the replay ends there (not a divergence)")
+            return status
         case .exited(let status):
             return concludeExit(status, replayed: region.replayed, feeder: feeder)
         }

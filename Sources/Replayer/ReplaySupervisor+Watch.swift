@@ -8,7 +8,7 @@ extension ReplaySupervisor {
     /// Reaps the tree until it has exited, watching for divergence, lack of progress and a
     /// damaged log (each stops the program) and, with --promote-after, for a primary that is gone.
     func watch(_ tree: inout ProcessTree, region: SharedRegion, feeder: RingFeeder,
-               status: inout FollowStatus) -> ReplayEnding {
+               status: inout FollowStatus, stops: DebuggerStops, debugger: DebuggerSession?) -> ReplayEnding {
         var progress = ReplayProgress(replayed: region.replayed, at: SystemClock.monotonicSeconds())
         while tree.reapExited() {
             if let signal = Interruption.signal {
@@ -16,11 +16,19 @@ extension ReplaySupervisor {
                 return .interrupted(signal)
             }
             if let ending = divergenceOrDamage(region: region, feeder: feeder, live: progress.isLive) {
+                if configuration.stopOnDivergence, case .diverged = ending {
+                    holdForDebugger(&tree, ending: ending, region: region)
+                    tree.kill()
+                    return .diverged("at sequence \(region.divergence?.sequence ?? 0), reported above")
+                }
                 tree.kill()
                 return ending
             }
             let replayed = region.replayed
             let now = SystemClock.monotonicSeconds()
+            attendDebugger(stops: stops, debugger: debugger, region: region, tree: tree)
+            // A person or a debugger holding the program is not a lack of progress.
+            if stops.isHolding() { progress.hold(at: now) }
             if let ending = checkProgress(&progress, replayed: replayed, at: now, region: region, feeder: feeder) {
                 tree.kill()
                 return ending
@@ -74,12 +82,13 @@ extension ReplaySupervisor {
         return watchdogReport(progress, replayed: replayed, at: now, region: region, feeder: feeder)
     }
 
-    /// The divergence to report once the program has made no progress for --watchdog seconds,
-    /// unless it waits at --stop-at for a debugger or for messages the log has not delivered yet.
+    /// The divergence to report once the program has made no progress for --watchdog seconds
+    /// (not counting while a stop or a debugger holds it), unless it waits for messages the log
+    /// has not delivered yet.
     private func watchdogReport(_ progress: ReplayProgress, replayed: UInt64, at now: Double,
                                 region: SharedRegion, feeder: RingFeeder) -> ReplayEnding? {
         let watchdog = configuration.watchdog
-        guard now - progress.movedAt > watchdog, configuration.stopAt.map({ $0 != replayed + 1 }) ?? true else {
+        guard now - progress.movedAt > watchdog else {
             return nil
         }
         if feeder.lastFed > replayed {

@@ -24,8 +24,13 @@ struct ReplaySupervisor {
         var promoteCommand: String?
         /// Following: a file rewritten every second with where the replay stands.
         var statusFile: String?
-        /// Stop the thread about to execute this sequence number, for a debugger.
-        var stopAt: UInt64?
+        /// Stops for a debugger, taken in order (--stop-at).
+        var stops: [StopPoint]
+        /// Keep the diverging tree stopped for a debugger instead of ending it.
+        var stopOnDivergence: Bool
+        /// Attach gdb with the replrec extension at the first stop; with a script, in batch mode.
+        var gdb: Bool
+        var gdbScript: String?
         /// Print the one-line summary on standard error (and, following, a status line).
         var printsSummary: Bool
         /// A command to run instead of the recorded one (empty: the recorded one).
@@ -66,14 +71,20 @@ struct ReplaySupervisor {
 
         ProcessTree.becomeSubreaper()
         Interruption.catchSignals()
+        let stops = DebuggerStops(configuration.gdb && configuration.stops.isEmpty ? [StopPoint(.sequence(1))] : configuration.stops)
+        stops.armFirst(region)
+        let debugger = configuration.gdb ? try DebuggerSession(batchScript: configuration.gdbScript) : nil
         var tree = ProcessTree(root: try launcher.launch())
         var status = FollowStatus(shows: configuration.printsSummary, following: configuration.follow,
                                   statusFile: configuration.statusFile,
                                   replayed: region.replayed, at: SystemClock.monotonicSeconds())
-        let ending = watch(&tree, region: region, feeder: feeder, status: &status)
+        let ending = watch(&tree, region: region, feeder: feeder, status: &status, stops: stops, debugger: debugger)
         if case .exited = ending { waitForEndRecord(feeder, region: region) }
         feeder.stop()
-        let exitStatus = conclude(ending, region: region, feeder: feeder)
+        let exitStatus = conclude(ending, region: region, feeder: feeder, debugged: !stops.heldProcesses.isEmpty)
+        for point in stops.unreached {
+            writeStandardError("replplay: --stop-at \(point) was not reached: the replay ended after sequence \(region.replayed)\n")
+        }
         status.finish(wentLive: ending.wentLive, replayed: region.replayed, fed: feeder.lastFed, exitStatus: exitStatus)
         return exitStatus
     }
@@ -117,7 +128,6 @@ struct ReplaySupervisor {
         let path = try ProgramCheck.resolve(arguments[0], environment: header.environment)
         let layer = try Interposer.locate()
         let region = try SharedRegion(mode: REPL_MODE_REPLAY)
-        region.stopAt = configuration.stopAt
         var launcher = ProgramLauncher(path: path, arguments: arguments, environment: header.environment,
                                        layer: layer, region: region, defaultSignals: [])
         launcher.workingDirectory = header.workingDirectory

@@ -65,7 +65,7 @@
 #endif
 
 #define REPL_ABI_MAGIC 0x52504C52u /* "RLPR" */
-#define REPL_ABI_VERSION 4u
+#define REPL_ABI_VERSION 5u
 
 #define REPL_RING_SLOTS (1u << 16)
 #define REPL_PAYLOAD_AREAS 1024u
@@ -140,9 +140,11 @@ typedef struct repl_waiter {
     _Atomic uint64_t key;
     _Atomic uint32_t word;
     uint32_t sleeping;
+    int32_t tid;  /* the thread's real id, for a debugger's map of logical threads */
+    uint32_t reserved;
 } repl_waiter;
 
-_Static_assert(sizeof(repl_waiter) == 16, "repl_waiter layout");
+_Static_assert(sizeof(repl_waiter) == 24, "repl_waiter layout");
 
 /* Replay: why a replay stopped at a turn. */
 #define REPL_STOP_CALL 0u    /* the program made another call than the log records */
@@ -190,11 +192,20 @@ typedef struct repl_shared {
     _Atomic uint32_t diverged; /* replay: 2 while a thread fills `divergence`, 1 once it is filled */
     _Atomic uint32_t promoted; /* replay: set by the replayer to go live (calls run for real) */
     uint32_t output_commit; /* record: hold socket writes until what came before is logged */
-    uint64_t stop_at; /* replay: the thread about to execute this sequence number stops (0: none) */
-    uint8_t pad0[8];
+    /* Replay: the first thread about to execute a sequence number from stop_at on (0: none) stops
+     * (SIGSTOP) for a debugger, if it is logical thread stop_process:stop_thread (stop_process
+     * REPL_ANY_THREAD: any thread); it clears stop_at as it stops. The replayer arms the next. */
+    _Atomic uint64_t stop_at;
+    uint32_t stop_process;
+    uint32_t stop_thread;
     /* Line 1. Record: last sequence number taken (0: none yet). Replay: last one completed. */
     _Atomic uint64_t next_sequence;
-    uint8_t pad1[56];
+    /* Replay: the sequence number a thread stopped before for a debugger (stop_at), and its real
+     * ids, stored before the stop (release) for the replayer to report. */
+    _Atomic uint64_t stopped_at;
+    int32_t stopped_pid;
+    int32_t stopped_tid;
+    uint8_t pad1[40];
     /* Line 2. Record: the highest sequence number a thread about to write to a socket waits to
      * see logged (output commit). */
     _Atomic uint64_t commit_wanted;
@@ -233,7 +244,9 @@ typedef struct repl_shared {
 
 _Static_assert(offsetof(repl_shared, mode) == 32, "repl_shared.mode");
 _Static_assert(offsetof(repl_shared, stop_at) == 48, "repl_shared.stop_at");
+_Static_assert(offsetof(repl_shared, stop_process) == 56, "repl_shared.stop_process");
 _Static_assert(offsetof(repl_shared, next_sequence) == 64, "repl_shared.next_sequence");
+_Static_assert(offsetof(repl_shared, stopped_at) == 72, "repl_shared.stopped_at");
 _Static_assert(offsetof(repl_shared, commit_wanted) == 128, "repl_shared.commit_wanted");
 _Static_assert(offsetof(repl_shared, drained) == 192, "repl_shared.drained");
 _Static_assert(offsetof(repl_shared, area_lock) == 256, "repl_shared.area_lock");
@@ -431,6 +444,28 @@ static inline void repl_wake_recorder(repl_shared *shared) {
 
 /* ---- turns (replay) -------------------------------------------------------------------------- */
 
+#define REPL_ANY_THREAD UINT32_MAX
+
+/* Replayer: arms the next stop for a debugger (at 0: none). The thread and process are set
+ * before the sequence number that arms them. */
+static inline void repl_arm_stop(repl_shared *shared, uint64_t at, uint32_t process, uint32_t thread) {
+    shared->stop_process = process;
+    shared->stop_thread = thread;
+    atomic_store_explicit(&shared->stop_at, at, memory_order_release);
+}
+
+static inline uint64_t repl_armed_stop(repl_shared *shared) {
+    return atomic_load_explicit(&shared->stop_at, memory_order_acquire);
+}
+
+/* Replayer: the last stop a thread made for a debugger (0: none yet), with its real ids. */
+static inline uint64_t repl_stopped_at(repl_shared *shared, int32_t *pid, int32_t *tid) {
+    uint64_t at = atomic_load_explicit(&shared->stopped_at, memory_order_acquire);
+    *pid = shared->stopped_pid;
+    *tid = shared->stopped_tid;
+    return at;
+}
+
 static inline uint64_t repl_replayed(repl_shared *shared) {
     return atomic_load_explicit(&shared->next_sequence, memory_order_acquire);
 }
@@ -447,6 +482,10 @@ static inline uint32_t repl_has_diverged(repl_shared *shared) {
 /* The waiter entry of logical thread (process, thread); created when `create`, else NULL if the
  * thread has never waited. NULL also when the table is full of live threads: the caller then
  * polls. Only a thread itself creates its entry, so no two threads insert one key. */
+static inline uint64_t repl_waiter_key(repl_waiter *waiter) {
+    return atomic_load_explicit(&waiter->key, memory_order_acquire);
+}
+
 static inline repl_waiter *repl_find_waiter(repl_shared *shared, uint32_t process, uint32_t thread, int create) {
     uint64_t key = (((uint64_t)process << 32) | thread) + 1;
     repl_waiter *table = repl_waiters(shared);

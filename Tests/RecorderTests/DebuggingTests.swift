@@ -1,0 +1,120 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The road from a failing recording to the racing line, with gdb and the replrec extension:
+/// the check-then-act race of fixtures/programs/bank.c, recorded until it overdraws, replayed
+/// under `replplay --gdb` in batch mode.
+@Suite(.serialized) struct DebuggingTests {
+    /// Records the bank until a run overdraws (it does in most runs, natively and recorded).
+    static func failingRecording(in dir: TemporaryDirectory) throws -> String {
+        let bank = try Recording.fixture("bank", flags: ["-g"])
+        for attempt in 1...60 {
+            let log = dir.appending("log-\(attempt)")
+            let recorded = try runProgram(Recording.replrec, ["-q", "--log-dir", log, "--", bank])
+            if recorded.status == 1 {
+                #expect(recorded.stdout.hasPrefix("overdrawn: balance -"), "\(recorded.stdout)")
+                return log
+            }
+        }
+        Issue.record("60 recordings of the bank and none overdrew")
+        throw CancellationError()
+    }
+
+    static func gdb(_ script: String, log: String, in dir: TemporaryDirectory, extra: [String] = []) throws -> ProgramResult {
+        let file = dir.appending("script-\(UUID().uuidString).gdb")
+        try script.write(toFile: file, atomically: true, encoding: .utf8)
+        return try runProgram(Recording.replplay, ["-q", "--gdb", "--gdb-script", file] + extra + [log])
+    }
+
+    /// gdb's `$N = value` lines, in order.
+    static func printed(_ output: String) -> [String] {
+        output.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("$"), let equals = line.range(of: " = ") else { return nil }
+            return String(line[equals.upperBound...])
+        }
+    }
+
+    @Test func fromAFailingRecordingToTheRacingEvent() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb"), "needs gdb (.ci/run installs it)")
+        let dir = TemporaryDirectory()
+        let log = try Self.failingRecording(in: dir)
+
+        // Walk every event, reading the shared variables at each: the race is the event after
+        // which the account is first overdrawn.
+        let walk = try Self.gdb("""
+            python
+            race = None
+            previous = None
+            for _ in range(5000):
+                try:
+                    gdb.execute("replrec next any", to_string=True)
+                except gdb.error:
+                    break
+                if int(gdb.parse_and_eval("overdrawn_at")) != -1:
+                    race = previous
+                    break
+                previous = (last_event, int(gdb.parse_and_eval("balance")))
+            print("race: event %d, balance %d" % race if race else "race: none")
+            end
+            kill
+            """, log: log, in: dir)
+        let line = try #require(walk.stdout.split(separator: "\n").first { $0.hasPrefix("race: event ") },
+                                "\(walk.stdout)\(walk.stderr)")
+        let words = line.split(separator: " ")
+        let event = try #require(UInt64(words[2].dropLast()))
+        #expect(words.last == "0", "the racing withdrawal starts from an empty account: \(line)")
+
+        // A new replay goes straight to it, reads the balance, sits 15 s at the breakpoint (longer
+        // than the 10 s watchdog) and continues to the failure the recording saw.
+        let started = Date()
+        let visit = try Self.gdb("""
+            replrec goto \(event)
+            replrec where
+            print balance
+            print overdrawn_at
+            shell sleep 15
+            continue
+            """, log: log, in: dir)
+        let values = Self.printed(visit.stdout)
+        #expect(values == ["0", "-1"], "\(visit.stdout)")
+        #expect(visit.stdout.contains("replrec: next event \(event): mutex_lock"), "\(visit.stdout)")
+        #expect(visit.stdout.contains("overdrawn: balance -"), "\(visit.stdout)")
+        #expect(visit.status == 1, "the replay ends as recorded (exit 1): \(visit.status) \(visit.stderr)")
+        #expect(!visit.stderr.contains("divergence"), "\(visit.stderr)")
+        #expect(visit.stderr.contains("replplay: stopped before sequence \(event): mutex_lock on 0x"), "\(visit.stderr)")
+        #expect(Date().timeIntervalSince(started) >= 15)
+    }
+
+    /// Stops are named on replplay's own standard error with the kind and the pid, several are
+    /// taken in order (a sequence number, then the next event of a logical thread), and one past
+    /// the end says so.
+    @Test func stopsAreNamedAndTakenInOrder() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record([try Recording.fixture("prodcons")], in: dir)
+        #expect(recorded.status == 0)
+        let unblocked = try Recording.fixture("unblocked")
+        // The program moves its fd 2 nowhere here, but replplay's messages never go through it.
+        let replay = try RunningProgram(unblocked, [Recording.replplay, "-q", "--stop-at", "100", "--stop-at", "0:0",
+                                                    "--stop-at", "999999999", log])
+        var said = ""
+        for expected in 1...2 {
+            while said.components(separatedBy: "replplay: stopped before").count <= expected {
+                let data = replay.standardError.availableData
+                if data.isEmpty { break }
+                said += String(decoding: data, as: UTF8.self)
+            }
+            let pid = try #require(said.split(separator: "\n").last { $0.contains("attach: gdb -p ") }
+                .flatMap { $0.split(separator: " ")[4...].first.flatMap { pid_t($0) } }, "\(said)")
+            usleep(100_000)
+            kill(pid, SIGCONT)
+        }
+        let result = replay.finish()
+        said += result.stderr
+        #expect(result.status == 0, "\(said)")
+        #expect(said.contains("replplay: stopped before sequence 100: "), "\(said)")
+        #expect(said.contains("by logical thread 0:0, pid "), "the second stop is the main thread's next event: \(said)")
+        #expect(said.contains("--stop-at sequence 999999999 was not reached: the replay ended after sequence"), "\(said)")
+    }
+}
