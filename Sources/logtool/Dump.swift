@@ -8,7 +8,10 @@ struct Dump: ParsableCommand {
         abstract: "Print a log's messages, one line each.",
         discussion: """
             Each line: sequence number, logical process:thread, kind, resource, result, errno (when
-            not 0), and the payload's size with a preview of its first bytes.
+            not 0, with its name), and the payload's size with a preview of its first bytes; then,
+            after "--", what the message means where logtool knows (clocks and times, signals,
+            kill's target, wait statuses). JSON keeps the raw fields and adds "errno_name" and
+            "decoded".
             """)
 
     @OptionGroup var log: LogDirectoryArgument
@@ -25,8 +28,11 @@ struct Dump: ParsableCommand {
     @Option(help: "Only messages of this logical process (repeatable).")
     var pid: [UInt32] = []
 
-    @Option(help: "Only messages of this logical thread (repeatable).")
-    var tid: [UInt32] = []
+    @Option(help: ArgumentHelp("Only messages of this logical thread: P:T as dump prints it, or T in any process (repeatable).", valueName: "thread"))
+    var tid: [ThreadFilter] = []
+
+    @Option(help: "Print at most this many messages.")
+    var limit: Int?
 
     @Option(help: "Only messages of this kind: a name such as mutex_lock, or kind#N (repeatable, or comma-separated).")
     var kind: [String] = []
@@ -42,6 +48,7 @@ struct Dump: ParsableCommand {
 
     func validate() throws {
         if let to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         for name in kind.flatMap({ $0.split(separator: ",") }) where MessageKind(name: String(name)) == nil {
             throw ValidationError("unknown kind '\(name)'; kinds: \(MessageKind.known.map(\.description).joined(separator: ", "))")
         }
@@ -49,7 +56,7 @@ struct Dump: ParsableCommand {
 
     func run() throws {
         let filter = Printer.Filter(
-            from: from, to: to ?? .max, processes: Set(pid), threads: Set(tid),
+            from: from, to: to ?? .max, processes: Set(pid), threads: tid, limit: limit ?? .max,
             kinds: Set(kind.flatMap { $0.split(separator: ",") }.compactMap { MessageKind(name: String($0)) }))
         var printer = Printer(filter: filter, json: json, headers: headers, previewBytes: max(0, preview))
         let cursor = LogCursor(directory: FilePath(log.directory), mode: follow ? .follow : .offline,
@@ -82,13 +89,14 @@ private struct Printer: LogVisitor {
         var from: UInt64
         var to: UInt64
         var processes: Set<UInt32>
-        var threads: Set<UInt32>
+        var threads: [ThreadFilter]
+        var limit: Int
         var kinds: Set<MessageKind>
 
         func admits(_ m: MessageView) -> Bool {
             m.sequence >= from && m.sequence <= to
                 && (processes.isEmpty || processes.contains(m.process))
-                && (threads.isEmpty || threads.contains(m.thread))
+                && (threads.isEmpty || threads.contains { $0.admits(process: m.process, thread: m.thread) })
                 && (kinds.isEmpty || kinds.contains(m.kind))
         }
     }
@@ -102,6 +110,7 @@ private struct Printer: LogVisitor {
     var waitingForPayload: Message?
     var waitingPayloadSize = 0
     private(set) var isPastEnd = false
+    private var printed = 0
 
     init(filter: Filter, json: Bool, headers: Bool, previewBytes: Int) {
         self.filter = filter
@@ -136,8 +145,8 @@ private struct Printer: LogVisitor {
     }
 
     mutating func message(_ view: MessageView) {
-        if view.sequence > filter.to { isPastEnd = true }
-        guard filter.admits(view) else { return }
+        if view.sequence > filter.to || printed >= filter.limit { isPastEnd = true }
+        guard !isPastEnd, filter.admits(view) else { return }
         if view.hasExternalPayload {
             waitingForPayload = Message(view)  // an external payload has no inline bytes
             waitingPayloadSize = view.payloadSize
@@ -175,22 +184,27 @@ private struct Printer: LogVisitor {
     }
 
     private mutating func printMessage(_ m: Message, payloadSize: Int, preview: UnsafeRawBufferPointer) {
+        printed += 1
         let shown = preview.prefix(previewBytes)
+        let details = payloadSize == preview.count ? MessageDescription.details(m, preview: preview) : nil
         if json {
             var line = "{\"type\":\"message\",\"seq\":\(m.sequence),\"pid\":\(m.process),\"tid\":\(m.thread),\"kind\":\(JSON.quoted(m.kind.description)),\"kind_id\":\(m.kind.rawValue),\"resource\":\(m.resource),\"result\":\(m.result),\"errno\":\(m.errno),\"payload_size\":\(payloadSize)"
             if payloadSize > 0 { line += ",\"payload_preview_hex\":\"\(Hex.string(shown))\"" }
             if let fingerprint = Self.fingerprint(m, payloadSize: payloadSize, preview: preview) {
                 line += ",\"fingerprint\":{\"handed\":\(fingerprint.handed),\"crc32c\":\(fingerprint.crc)}"
             }
+            if m.errno != 0 { line += ",\"errno_name\":\(JSON.quoted(MessageDescription.errnoName(m.errno)))" }
+            if let details { line += ",\"decoded\":\(JSON.quoted(details))" }
             output.write(line + "}\n")
         } else {
             var line = "\(m.sequence) \(m.process):\(m.thread) \(m.kind) res=0x\(String(m.resource, radix: 16)) ret=\(m.result)"
-            if m.errno != 0 { line += " errno=\(m.errno)" }
+            if m.errno != 0 { line += " errno=\(m.errno) \(MessageDescription.errnoName(m.errno))" }
             if let fingerprint = Self.fingerprint(m, payloadSize: payloadSize, preview: preview) {
                 line += " handed=\(fingerprint.handed) crc32c=0x" + String(fingerprint.crc, radix: 16)
             } else if payloadSize > 0 {
                 line += " len=\(payloadSize) " + Self.quoted(shown, truncated: payloadSize > shown.count)
             }
+            if let details { line += " -- " + details }
             output.write(line + "\n")
         }
     }

@@ -118,3 +118,26 @@ import TestSupport
         #expect(said.contains("--stop-at sequence 999999999 was not reached: the replay ended after sequence"), "\(said)")
     }
 }
+
+/// logtool dump reads like strace: names for errno values, signals and clocks, wait statuses,
+/// times; --tid in the P:T form it prints; --limit; JSON with the raw and the decoded fields.
+@Suite struct DumpDecodingTests {
+    @Test func dumpDecodesAndFilters() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record([try Recording.fixture("fork_workers")], in: dir)
+        #expect(recorded.status == 3)
+        let waits = try runProgram(Recording.logtool, ["dump", log, "--kind", "wait"])
+        let exits = waits.stdout.split(separator: "\n").filter { $0.contains(" -- pid ") && $0.contains(" exited ") }
+        #expect(exits.count == 4, "\(waits.stdout)")
+        let first = try runProgram(Recording.logtool, ["dump", log, "--tid", "0:0", "--limit", "2"])
+        let lines = first.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines.allSatisfy { $0.split(separator: " ")[1] == "0:0" }, "\(first.stdout)")
+        #expect(lines[0].hasSuffix("errno=25 ENOTTY"), "isatty of a pipe: \(lines[0])")
+        let clocks = try runProgram(Recording.logtool, ["dump", log, "--kind", "clock_gettime", "--limit", "1", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(clocks.stdout.utf8)) as? [String: Any])
+        #expect((object["decoded"] as? String)?.hasPrefix("CLOCK_") == true, "\(clocks.stdout)")
+        #expect(object["payload_preview_hex"] is String && object["resource"] is Int, "the raw fields stay: \(clocks.stdout)")
+        let bad = try runProgram(Recording.logtool, ["dump", log, "--tid", "0:x"])
+        #expect(bad.status == 64)
+    }
+}

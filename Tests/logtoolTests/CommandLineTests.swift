@@ -172,7 +172,12 @@ import Testing
         for codec in ["lz4", "zstd"] {
             let result = try runProgram(Run.logtool, ["dump", golden + "/" + codec, "--json", "--preview", "1000000"] + filter.arguments)
             #expect(result.status == 0, "\(result.stderr)")
-            #expect(result.stdout.split(separator: "\n").map(String.init) == expected, "\(codec) \(filter.arguments)")
+            // The fields dump added since the fixture was written (the names and meanings it
+            // decodes) come last in each object: without them, every line is the fixture's.
+            let withoutLaterFields = result.stdout.split(separator: "\n").map {
+                String($0).replacing(/,"errno_name":"[^"]*"/, with: "").replacing(/,"decoded":"(?:[^"\\]|\\.)*"/, with: "")
+            }
+            #expect(withoutLaterFields == expected, "\(codec) \(filter.arguments)")
         }
     }
 
