@@ -12,7 +12,7 @@ struct LogTool: ParsableCommand {
 
             """ + ExitStatus.helpSection(for: .logtool),
         version: ToolVersion.description,
-        subcommands: [Dump.self, Verify.self, Stat.self, Synth.self]
+        subcommands: [Dump.self, Verify.self, Stat.self, Synth.self, Timeline.self]
     )
 
     static func main() {

@@ -141,3 +141,39 @@ import TestSupport
         #expect(bad.status == 64)
     }
 }
+
+/// A picture of who ran when: `logtool timeline` as SVG (rendered by rsvg-convert) with one lane
+/// per logical thread, one mark per event and the lock's hand-offs, and as Chrome trace events
+/// with one track per thread.
+@Suite struct TimelineTests {
+    @Test func theTimelineDrawsEveryThreadAndEvent() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record([try Recording.fixture("bank"), "8"], in: dir)
+        #expect([0, 1].contains(recorded.status))
+        let contents = try LogContents(log)
+        let svg = dir.appending("run.svg"), json = dir.appending("run.json"), png = dir.appending("run.png")
+        #expect(try runProgram(Recording.logtool, ["timeline", log, "-o", svg]).status == 0)
+        #expect(try runProgram(Recording.logtool, ["timeline", log, "-o", json]).status == 0)
+
+        let picture = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(picture.components(separatedBy: "class=\"lane\"").count - 1 == contents.threads.count)
+        for thread in contents.threads { #expect(picture.contains("data-thread=\"\(thread)\""), "\(thread)") }
+        #expect(picture.components(separatedBy: "class=\"event\"").count - 1 == contents.messages.count)
+        #expect(picture.contains("class=\"handoff\""), "two tellers hand the lock back and forth")
+        let rendered = try runProgram("/usr/bin/rsvg-convert", [svg, "-o", png])
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        let size = (try? FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
+        #expect(size > 1000, "the PNG is \(size) bytes")
+
+        let trace = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let events = try #require(trace["traceEvents"] as? [[String: Any]])
+        let names = events.filter { $0["name"] as? String == "thread_name" }
+        #expect(names.count == contents.threads.count)
+        #expect(events.filter { $0["ph"] as? String == "X" }.count == contents.messages.count)
+        let tracks = Set(events.filter { $0["ph"] as? String == "X" }.map { "\($0["pid"] as? Int ?? -1):\($0["tid"] as? Int ?? -1)" })
+        #expect(tracks == contents.threads)
+
+        let bad = try runProgram(Recording.logtool, ["timeline", log, "-o", dir.appending("run.txt")])
+        #expect(bad.status == 64)
+    }
+}
