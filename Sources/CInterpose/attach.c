@@ -128,6 +128,7 @@ static void attach(void) {
     repl_classify_descriptors(repl_layer_variable(&repl_environment, REPL_ENV_OUTPUTS));
     repl_self.thread = 0;
     repl_replay_mode = region->mode == REPL_MODE_REPLAY;
+    repl_chaos = !repl_replay_mode && region->chaos;
     repl_prepare_areas();
     repl_prepare_waiters();
     pthread_atfork(repl_fork_prepare, repl_fork_parent, repl_fork_child);

@@ -92,6 +92,10 @@ REPL_HIDDEN extern repl_shared *repl_region;
 /* This process's logical id. */
 REPL_HIDDEN extern uint32_t repl_process;
 REPL_HIDDEN extern bool repl_replay_mode;
+/* replrec --chaos: random yields and short sleeps at intercepted calls, so that rare
+ * interleavings show up in recordings (record only). */
+REPL_HIDDEN extern bool repl_chaos;
+REPL_HIDDEN void repl_chaos_pause(void);
 
 /* Per-thread state. */
 struct repl_thread_state {

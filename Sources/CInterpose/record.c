@@ -101,7 +101,32 @@ static inline uint64_t take_for_this_thread(void) {
     return take_number();
 }
 
+bool repl_chaos;
+
+/* A thread's own generator (xorshift64*), seeded from its tid and the clock. */
+static REPL_TLS uint64_t chaos_state;
+
+void repl_chaos_pause(void) {
+    if (REPL_UNLIKELY(chaos_state == 0)) {
+        struct timespec now;
+        repl_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &now);
+        chaos_state = ((uint64_t)repl_syscall(SYS_gettid) << 32 ^ (uint64_t)now.tv_nsec) | 1;
+    }
+    chaos_state ^= chaos_state >> 12;
+    chaos_state ^= chaos_state << 25;
+    chaos_state ^= chaos_state >> 27;
+    uint64_t draw = chaos_state * 0x2545F4914F6CDD1Dull;
+    unsigned choice = (unsigned)(draw >> 58);  /* 0..63 */
+    if (choice < 8) {
+        repl_syscall(SYS_sched_yield);
+    } else if (choice < 11) {  /* 1 to 256 microseconds */
+        struct timespec pause_time = {0, (long)((draw & 0xFF) + 1) * 1000};
+        repl_syscall(SYS_nanosleep, &pause_time, NULL);
+    }
+}
+
 uint64_t repl_take(uint16_t kind) {
+    if (REPL_UNLIKELY(repl_chaos)) repl_chaos_pause();
     uint64_t sequence = take_for_this_thread();
     repl_slot_claim(free_slot(repl_region, sequence), sequence, repl_process, repl_self.thread, kind);
     return sequence;

@@ -31,6 +31,7 @@
 
 /* Records a call whose result is its return value (pthread functions return the error number). */
 #define RECORD_RETURNING(kind, name, object, ...)                                            \
+    if (REPL_UNLIKELY(repl_chaos)) repl_chaos_pause();                                       \
     int result = repl_real.name(__VA_ARGS__);                                                \
     if (repl_active()) repl_record(kind, (uintptr_t)(object), result, 0, NULL, 0);           \
     return result

@@ -9,4 +9,11 @@ extension SharedRegion {
         get { base.pointee.output_commit != 0 }
         set { base.pointee.output_commit = newValue ? 1 : 0 }
     }
+
+    /// replrec --chaos: the layer perturbs scheduling at intercepted calls (set before the
+    /// program starts).
+    public var chaos: Bool {
+        get { base.pointee.chaos != 0 }
+        set { base.pointee.chaos = newValue ? 1 : 0 }
+    }
 }

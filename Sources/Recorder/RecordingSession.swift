@@ -20,6 +20,8 @@ struct RecordingSession {
         var replaceExisting: Bool
         var writerOptions: LogWriter.Options
         var outputCommit: Bool
+        /// Perturb scheduling at intercepted calls (--chaos).
+        var chaos = false
         /// Print the one-line summary on standard error.
         var printsSummary: Bool
     }
@@ -43,6 +45,7 @@ struct RecordingSession {
         let region = try SharedRegion()
         let writer = try openLog(environment: programEnvironment)
         region.outputCommit = configuration.outputCommit
+        region.chaos = configuration.chaos
         // The terminal sends these to the program too; it decides. The program gets them back
         // as replrec found them.
         let interactive = [SIGINT, SIGQUIT].filter { replrec_is_ignored($0) == 0 }

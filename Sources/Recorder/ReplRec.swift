@@ -45,6 +45,9 @@ struct ReplRec: ParsableCommand {
           help: "Hold each write to a socket until everything the program did before it is in the log file, so a backup that goes live knows all that clients were told.")
     var outputCommit = true
 
+    @Flag(help: "Perturb scheduling at intercepted calls (random yields and sleeps of up to 256 µs), so that rare interleavings, and the bugs they cause, show up in recordings. The replay reproduces what was recorded, perturbations included.")
+    var chaos = false
+
     @Flag(name: .shortAndLong, help: "No summary line.")
     var quiet = false
 
@@ -94,6 +97,6 @@ struct ReplRec: ParsableCommand {
             logDirectory: logDirectory, replaceExisting: force,
             writerOptions: LogWriter.Options(codec: codec.codec, segmentSize: segmentSize, durability: sync.durability,
                                             heartbeatInterval: heartbeat.isInfinite ? nil : heartbeat.duration),
-            outputCommit: outputCommit, printsSummary: !quiet))
+            outputCommit: outputCommit, chaos: chaos, printsSummary: !quiet))
     }
 }

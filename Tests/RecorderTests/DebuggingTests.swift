@@ -177,3 +177,17 @@ import TestSupport
         #expect(bad.status == 64)
     }
 }
+
+/// replrec --chaos perturbs the recorded run only: what it recorded replays exactly.
+@Suite struct ChaosTests {
+    @Test func aChaosRecordingReplaysExactly() throws {
+        let bank = try Recording.fixture("bank")
+        for _ in 0..<3 {
+            let dir = TemporaryDirectory()
+            let (recorded, log) = try Recording.record([bank, "20"], in: dir, extra: ["-q", "--chaos"])
+            #expect([0, 1].contains(recorded.status), "\(recorded.stderr)")
+            let replayed = try runProgram(Recording.replplay, ["-q", log])
+            #expect(replayed.status == recorded.status && replayed.stdout == recorded.stdout, "\(replayed.stderr)")
+        }
+    }
+}

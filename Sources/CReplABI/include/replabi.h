@@ -205,7 +205,8 @@ typedef struct repl_shared {
     _Atomic uint64_t stopped_at;
     int32_t stopped_pid;
     int32_t stopped_tid;
-    uint8_t pad1[40];
+    uint32_t chaos; /* record: perturb scheduling at intercepted calls (replrec --chaos); read at attach */
+    uint8_t pad1[36];
     /* Line 2. Record: the highest sequence number a thread about to write to a socket waits to
      * see logged (output commit). */
     _Atomic uint64_t commit_wanted;
@@ -247,6 +248,7 @@ _Static_assert(offsetof(repl_shared, stop_at) == 48, "repl_shared.stop_at");
 _Static_assert(offsetof(repl_shared, stop_process) == 56, "repl_shared.stop_process");
 _Static_assert(offsetof(repl_shared, next_sequence) == 64, "repl_shared.next_sequence");
 _Static_assert(offsetof(repl_shared, stopped_at) == 72, "repl_shared.stopped_at");
+_Static_assert(offsetof(repl_shared, chaos) == 88, "repl_shared.chaos");
 _Static_assert(offsetof(repl_shared, commit_wanted) == 128, "repl_shared.commit_wanted");
 _Static_assert(offsetof(repl_shared, drained) == 192, "repl_shared.drained");
 _Static_assert(offsetof(repl_shared, area_lock) == 256, "repl_shared.area_lock");
