@@ -69,7 +69,7 @@ def select_program_frame():
         frame = gdb.newest_frame()
         while frame is not None:
             solib = gdb.solib_name(frame.pc()) or ""
-            if not any(part in solib for part in ("libreplintercept", "libc.so", "ld-linux")):
+            if frame.name() and not any(part in solib for part in ("libreplintercept", "libc.so", "ld-linux")):
                 frame.select()
                 gdb.execute("frame")
                 return
