@@ -17,7 +17,7 @@ import TestSupport
     @Test func anInstalledReplrecFindsItsLayer() throws {
         let prefix = TemporaryDirectory()
         try Self.install(into: prefix)
-        for file in ["bin/replrec", "bin/replplay", "bin/logtool", "lib/libreplintercept.so"] {
+        for file in ["bin/replrec", "bin/replplay", "bin/logtool", "lib/libreplintercept.so", "share/replrec/replrec-gdb.py"] {
             #expect(FileManager.default.fileExists(atPath: prefix.appending(file)), "\(file)")
         }
         let log = prefix.appending("log")
