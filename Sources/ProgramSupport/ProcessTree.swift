@@ -9,6 +9,10 @@ public struct ProcessTree {
     /// How the root ended, once it has been reaped.
     public private(set) var rootStatus: ProgramStatus?
 
+    /// This process's children that are not the program's (a debugger replplay started), with
+    /// whatever they start: never killed, never waited for, as the tree's.
+    public var spared: Set<pid_t> = []
+
     public init(root: pid_t) { self.root = root }
 
     /// Makes the calling process the subreaper of the processes it starts from now on.
@@ -23,6 +27,7 @@ public struct ProcessTree {
                 note(pid, status)
                 continue
             }
+            if pid == 0 && !spared.isEmpty && rootStatus != nil { return !members().isEmpty }
             return !(pid < 0 && errno == ECHILD)
         }
     }
@@ -31,9 +36,12 @@ public struct ProcessTree {
     public mutating func waitForAll() {
         while true {
             var status: Int32 = 0
-            let pid = waitpid(-1, &status, 0)
+            let pid = waitpid(-1, &status, spared.isEmpty ? 0 : WNOHANG)
             if pid > 0 {
                 note(pid, status)
+            } else if pid == 0 {
+                if members().isEmpty { return }  // only the spared are left
+                usleep(1000)
             } else if errno != EINTR {
                 return  // ECHILD: the whole tree has exited
             }
@@ -48,7 +56,7 @@ public struct ProcessTree {
         Glibc.kill(-root, SIGKILL)
         Glibc.kill(root, SIGKILL)
         for _ in 0..<16 {  // a process may fork once more while it is being looked for
-            let others = Self.descendants(of: getpid())
+            let others = members()
             if others.isEmpty { break }
             for pid in others { Glibc.kill(pid, SIGKILL) }
         }
@@ -60,7 +68,14 @@ public struct ProcessTree {
     public func signalAll(_ signal: Int32) {
         Glibc.kill(-root, signal)
         Glibc.kill(root, signal)
-        for pid in Self.descendants(of: getpid()) { Glibc.kill(pid, signal) }
+        for pid in members() { Glibc.kill(pid, signal) }
+    }
+
+    /// The live and unreaped processes of the tree: this process's descendants but the spared
+    /// and theirs.
+    private func members() -> [pid_t] {
+        let spares = spared.flatMap { [$0] + Self.descendants(of: $0) }
+        return Self.descendants(of: getpid()).filter { !spares.contains($0) }
     }
 
     /// The processes whose chain of parents leads to `ancestor`.

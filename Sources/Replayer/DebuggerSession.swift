@@ -15,6 +15,7 @@ final class DebuggerSession {
     private var gdb: pid_t?
     private(set) var hasEnded = false
     private var stateWrittenAt = 0.0
+    private var stateReplayed: UInt64?
 
     init(batchScript: String?) throws {
         extensionScript = try Self.locateExtension()
@@ -31,6 +32,17 @@ final class DebuggerSession {
     }
 
     var isRunning: Bool { gdb != nil && !hasEnded }
+
+    /// gdb's pid while it runs: not part of the replayed tree.
+    var process: pid_t? { isRunning ? gdb : nil }
+
+    /// What the extension asks for.
+    enum Request {
+        /// Arm a stop in this replay.
+        case stop(StopPoint)
+        /// Replay again from the start up to event N: going back.
+        case restart(at: UInt64)
+    }
 
     /// Starts gdb on the process of the first stop.
     func attach(to stop: DebuggerStops.Stop, region: SharedRegion) throws {
@@ -68,12 +80,14 @@ final class DebuggerSession {
         return false
     }
 
-    /// Keeps state.json current (at most five times a second, or at once when `force`).
+    /// Keeps state.json current: at once when the replay has moved (or `force`), else five
+    /// times a second (the map of threads).
     func writeState(_ region: SharedRegion, stop: DebuggerStops.Stop?, force: Bool = false) {
         let now = SystemClock.monotonicSeconds()
-        guard force || now - stateWrittenAt >= 0.2 else { return }
-        stateWrittenAt = now
         let replayed = region.replayed
+        guard force || replayed != stateReplayed || now - stateWrittenAt >= 0.2 else { return }
+        stateWrittenAt = now
+        stateReplayed = replayed
         var line = JSONLine()
         line.add("replayed", replayed)
         if let stop {
@@ -94,8 +108,9 @@ final class DebuggerSession {
         line.write(to: controlDirectory + "/state.json", mode: 0o600)
     }
 
-    /// A stop the extension asked for ("stop-at N", "stop-next P:T"), taken from the request file.
-    func takeRequest() -> StopPoint? {
+    /// What the extension asked for ("stop-at N", "stop-next P:T", "restart N"), taken from the
+    /// request file.
+    func takeRequest() -> Request? {
         let path = controlDirectory + "/request"
         guard let file = fopen(path, "r") else { return nil }
         var buffer = [CChar](repeating: 0, count: 128)
@@ -104,8 +119,12 @@ final class DebuggerSession {
         fclose(file)
         unlink(path)
         let words = line.split(separator: " ")
-        guard words.count == 2, ["stop-at", "stop-next"].contains(words[0]) else { return nil }
-        return StopPoint(argument: String(words[1]))
+        guard words.count == 2 else { return nil }
+        switch words[0] {
+        case "stop-at", "stop-next": return StopPoint(argument: String(words[1])).map(Request.stop)
+        case "restart": return UInt64(words[1]).map { .restart(at: $0) }
+        default: return nil
+        }
     }
 
     /// replrec-gdb.py: next to the tool (a build directory) or in ../share/replrec (installed).

@@ -12,6 +12,8 @@ enum ReplayEnding {
     case badLog(LogError)
     /// replplay was sent this signal (SIGINT, SIGTERM, SIGHUP) and ended the program.
     case interrupted(Int32)
+    /// The debugger asked to go back: the program was ended, to be replayed again up to this event.
+    case restart(at: UInt64)
 
     var wentLive: Bool {
         if case .promoted = self { return true }

@@ -19,6 +19,8 @@ extension ReplaySupervisor {
                 writeStandardError("replplay: the program ran live after sequence \(sequence) and exited with status \(status)\n")
             }
             return status
+        case .restart:  // replayOnce replays again instead
+            return ExitStatus.toolFailed.rawValue
         case .diverged(let report):
             logger.error("divergence: \(report)")
             return ExitStatus.divergence.rawValue

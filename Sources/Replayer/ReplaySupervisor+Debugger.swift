@@ -8,7 +8,10 @@ extension ReplaySupervisor {
     /// Reports a new stop (and attaches gdb at the first), takes the extension's requests, and
     /// resumes the program when gdb has ended: quitting the debugger ends the debugging, not
     /// the replay, which goes on and is judged as any other.
-    func attendDebugger(stops: DebuggerStops, debugger: DebuggerSession?, region: SharedRegion, tree: ProcessTree) {
+    ///
+    /// Returns the event to replay again up to, when the extension asks to go back.
+    func attendDebugger(stops: DebuggerStops, debugger: DebuggerSession?, region: SharedRegion,
+                        tree: inout ProcessTree) -> UInt64? {
         let stop = stops.poll(region)
         if let stop, let debugger, !debugger.hasEnded {
             do {
@@ -17,12 +20,19 @@ extension ReplaySupervisor {
                 logger.error("\(error); the process stays stopped (kill -CONT \(stop.pid) resumes it)")
             }
         }
-        guard let debugger, debugger.isRunning else { return }
-        if let point = debugger.takeRequest() { stops.arm(point, region) }
+        guard let debugger, debugger.isRunning else { return nil }
+        if let gdb = debugger.process { tree.spared = [gdb] }
+        switch debugger.takeRequest() {
+        case .stop(let point)?: stops.arm(point, region)
+        case .restart(let event)?: return event
+        case nil: break
+        }
         debugger.writeState(region, stop: stops.last, force: stop != nil)
         if debugger.checkEnded() {
+            tree.spared = []
             tree.signalAll(SIGCONT)
         }
+        return nil
     }
 
     /// --stop-on-divergence: the whole tree is stopped where it diverged, the report says how to

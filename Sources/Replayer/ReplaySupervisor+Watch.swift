@@ -26,7 +26,10 @@ extension ReplaySupervisor {
             }
             let replayed = region.replayed
             let now = SystemClock.monotonicSeconds()
-            attendDebugger(stops: stops, debugger: debugger, region: region, tree: tree)
+            if let event = attendDebugger(stops: stops, debugger: debugger, region: region, tree: &tree) {
+                tree.kill()
+                return .restart(at: event)
+            }
             // A person or a debugger holding the program is not a lack of progress.
             if stops.isHolding() { progress.hold(at: now) }
             if let ending = checkProgress(&progress, replayed: replayed, at: now, region: region, feeder: feeder) {

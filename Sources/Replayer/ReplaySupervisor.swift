@@ -62,18 +62,37 @@ struct ReplaySupervisor {
             let command = configuration.command.isEmpty ? header.arguments : configuration.command
             writeStandardError(LogTrust.announcement(of: header, running: command))
         }
+        ProcessTree.becomeSubreaper()
+        Interruption.catchSignals()
+        let debugger = configuration.gdb ? try DebuggerSession(batchScript: configuration.gdbScript) : nil
+        var points = configuration.gdb && configuration.stops.isEmpty ? [StopPoint(.sequence(1))] : configuration.stops
+        while true {
+            switch try replayOnce(header, logPath: logPath, stops: DebuggerStops(points), debugger: debugger) {
+            case .finished(let status):
+                return status
+            case .again(let event):
+                // Going back (the gdb extension's goto): the same log replayed from the start to
+                // the event, gdb waiting to attach to the new process there.
+                points = [StopPoint(.sequence(event))]
+            }
+        }
+    }
+
+    private enum Replayed {
+        case finished(Int32)
+        case again(upTo: UInt64)
+    }
+
+    /// One run of the program under the layer, fed from the log from its start.
+    private func replayOnce(_ header: RecordingHeader, logPath: String, stops: DebuggerStops,
+                            debugger: DebuggerSession?) throws -> Replayed {
         let launcher = try programLauncher(header)
         let region = launcher.region
         let reader = LogReader(directory: FilePath(logPath), mode: configuration.follow ? .follow : .offline,
                                streamingPayloads: true)
         let feeder = RingFeeder(region: region, reader: reader)
         feeder.start()
-
-        ProcessTree.becomeSubreaper()
-        Interruption.catchSignals()
-        let stops = DebuggerStops(configuration.gdb && configuration.stops.isEmpty ? [StopPoint(.sequence(1))] : configuration.stops)
         stops.armFirst(region)
-        let debugger = configuration.gdb ? try DebuggerSession(batchScript: configuration.gdbScript) : nil
         var tree = ProcessTree(root: try launcher.launch())
         var status = FollowStatus(shows: configuration.printsSummary, following: configuration.follow,
                                   statusFile: configuration.statusFile,
@@ -81,12 +100,13 @@ struct ReplaySupervisor {
         let ending = watch(&tree, region: region, feeder: feeder, status: &status, stops: stops, debugger: debugger)
         if case .exited = ending { waitForEndRecord(feeder, region: region) }
         feeder.stop()
+        if case .restart(let event) = ending { return .again(upTo: event) }
         let exitStatus = conclude(ending, region: region, feeder: feeder, debugged: !stops.heldProcesses.isEmpty)
         for point in stops.unreached {
             writeStandardError("replplay: --stop-at \(point) was not reached: the replay ended after sequence \(region.replayed)\n")
         }
         status.finish(wentLive: ending.wentLive, replayed: region.replayed, fed: feeder.lastFed, exitStatus: exitStatus)
-        return exitStatus
+        return .finished(exitStatus)
     }
 
     /// The log's recording id and header; following, waits for the primary to write them.

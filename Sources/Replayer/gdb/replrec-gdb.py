@@ -11,7 +11,8 @@
 #   replrec threads        gdb's threads and the logical threads (P:T) they are
 #   replrec next           run to the next event of this logical thread
 #   replrec next any       run to the next event of any thread
-#   replrec goto N         run to event N (forward; to go back, replay again with --stop-at N)
+#   replrec goto N         run to event N; behind the replay, the log is replayed again from the
+#                          start to N and gdb attaches to the new process (breakpoints stay)
 import json
 import os
 import time
@@ -32,7 +33,8 @@ def read_state():
 
 def state():
     """replplay's state.json, once it tells of the last stop (replplay writes it within
-    milliseconds of the stop)."""
+    milliseconds of the stop or of any progress)."""
+    time.sleep(0.01)
     s = read_state()
     for _ in range(200):
         if last_event is None or s.get("stopped_at") == last_event:
@@ -160,7 +162,7 @@ class Next(gdb.Command):
 
 
 class Goto(gdb.Command):
-    """Runs to event N (replrec goto N), forward from where the replay stands."""
+    """Runs to event N (replrec goto N); to go back, replays the log again up to it."""
 
     def __init__(self):
         super().__init__("replrec goto", gdb.COMMAND_RUNNING)
@@ -171,13 +173,39 @@ class Goto(gdb.Command):
         except ValueError:
             print("replrec: goto takes an event (sequence) number")
             return
-        replayed = state().get("replayed", 0)
-        if target <= replayed:
-            print("replrec: event %d is behind the replay (at %d): replay again with replplay --gdb --stop-at %d"
-                  % (target, replayed, target))
-            return
-        if request("stop-at %d" % target):
+        s = state()
+        if target <= s.get("replayed", 0):
+            go_back(target, s.get("pid"))
+        elif request("stop-at %d" % target):
             gdb.execute("continue")
+
+
+def go_back(target, old_pid):
+    """Event `target` is behind: replplay replays the log again from the start up to it, and gdb
+    attaches to the new process there. Breakpoints stay."""
+    global last_event
+    if not request("restart %d" % target):
+        return
+    confirm = gdb.parameter("confirm")
+    gdb.execute("set confirm off")
+    try:
+        gdb.execute("kill", to_string=True)  # reaped here, so that replplay can reap it too
+    except gdb.error:
+        pass
+    gdb.execute("set confirm %s" % ("on" if confirm else "off"))
+    last_event = target
+    for _ in range(6000):  # a replay to the event takes milliseconds to seconds
+        s = read_state()
+        if s.get("stopped_at") == target and s.get("pid") not in (None, old_pid):
+            gdb.execute("attach %d" % s["pid"], to_string=True)
+            for thread in gdb.selected_inferior().threads():
+                if thread.ptid[1] == s.get("tid"):
+                    thread.switch()  # the thread that stopped at the event
+            print("replrec: replayed again to event %d (pid %d)" % (target, s["pid"]))
+            select_program_frame()
+            return
+        time.sleep(0.01)
+    print("replrec: the new replay did not reach event %d" % target)
 
 
 # The layer's stops are SIGSTOPs the thread sends itself: the breakpoint stops instead, and the
