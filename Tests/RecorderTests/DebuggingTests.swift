@@ -197,3 +197,30 @@ import TestSupport
         }
     }
 }
+
+/// --stop-on-divergence keeps the diverged processes stopped for a debugger, says which to
+/// attach to, and waits until they are ended; the replay is still a divergence.
+@Suite struct StopOnDivergenceTests {
+    @Test func aDivergedProcessIsKeptStopped() throws {
+        let dir = TemporaryDirectory()
+        let (recorded, log) = try Recording.record(["/bin/echo", "hello"], in: dir)
+        #expect(recorded.status == 0)
+        let unblocked = try Recording.fixture("unblocked")
+        let replay = try RunningProgram(unblocked, [Recording.replplay, "-q", "--stop-on-divergence", log, "--", "/bin/echo", "bye"])
+        var said = ""
+        while !said.contains("replplay waits until") {
+            let data = replay.standardError.availableData
+            if data.isEmpty { break }
+            said += String(decoding: data, as: UTF8.self)
+        }
+        #expect(said.contains("divergence: sequence "), "\(said)")
+        let words = said.split(separator: " ")
+        let pid = try #require(words.firstIndex(of: "-p").flatMap { pid_t(words[$0 + 1]) }, "\(said)")
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        #expect(stat.contains(") T "), "the diverged process is not stopped: \(stat)")
+        kill(pid, SIGKILL)
+        let result = replay.finish()
+        #expect(result.status == 120, "\(result.status): \(said)\(result.stderr)")
+        #expect(!result.stdout.contains("bye"), "the other bytes reached the output")
+    }
+}
