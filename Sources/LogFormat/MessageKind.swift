@@ -111,6 +111,7 @@ public struct MessageKind: RawRepresentable, Hashable, Sendable, Comparable, Cus
     public static let exit = MessageKind(REPL_EXIT)
     public static let signal = MessageKind(REPL_SIGNAL)
     public static let kill = MessageKind(REPL_KILL)
+    public static let objects = MessageKind(REPL_OBJECTS)
 
     // Written by the recorder (112-127)
     /// A sequence number taken by a process that died before it published the message.

@@ -10,8 +10,9 @@ struct Dump: ParsableCommand {
             Each line: sequence number, logical process:thread, kind, resource, result, errno (when
             not 0, with its name), and the payload's size with a preview of its first bytes; then,
             after "--", what the message means where logtool knows (clocks and times, signals,
-            kill's target, wait statuses). JSON keeps the raw fields and adds "errno_name" and
-            "decoded".
+            kill's target, wait statuses). A lock in the program's own data is named by its
+            symbol (<lock>), read from the executable the log's objects message names. JSON keeps
+            the raw fields and adds "errno_name", "decoded" and "resource_symbol".
             """)
 
     @OptionGroup var log: LogDirectoryArgument
@@ -111,6 +112,9 @@ private struct Printer: LogVisitor {
     var waitingPayloadSize = 0
     private(set) var isPastEnd = false
     private var printed = 0
+    /// The program's data symbols, from the first objects message of logical process 0.
+    private var symbols: ELFSymbols?
+    private var lookedForSymbols = false
 
     init(filter: Filter, json: Bool, headers: Bool, previewBytes: Int) {
         self.filter = filter
@@ -146,6 +150,13 @@ private struct Printer: LogVisitor {
 
     mutating func message(_ view: MessageView) {
         if view.sequence > filter.to || printed >= filter.limit { isPastEnd = true }
+        if view.kind == .objects, view.process == 0, !lookedForSymbols, !view.hasExternalPayload {
+            lookedForSymbols = true
+            let text = String(decoding: view.inlinePayload, as: UTF8.self)
+            if let program = text.split(separator: "\n").first?.split(separator: "\t").last {
+                symbols = ELFSymbols(path: String(program))
+            }
+        }
         guard !isPastEnd, filter.admits(view) else { return }
         if view.hasExternalPayload {
             waitingForPayload = Message(view)  // an external payload has no inline bytes
@@ -187,6 +198,7 @@ private struct Printer: LogVisitor {
         printed += 1
         let shown = preview.prefix(previewBytes)
         let details = payloadSize == preview.count ? MessageDescription.details(m, preview: preview) : nil
+        let symbol = m.kind.rawValue < 32 ? symbols?.name(of: m.resource) : nil  // the synchronisation kinds
         if json {
             var line = "{\"type\":\"message\",\"seq\":\(m.sequence),\"pid\":\(m.process),\"tid\":\(m.thread),\"kind\":\(JSON.quoted(m.kind.description)),\"kind_id\":\(m.kind.rawValue),\"resource\":\(m.resource),\"result\":\(m.result),\"errno\":\(m.errno),\"payload_size\":\(payloadSize)"
             if payloadSize > 0 { line += ",\"payload_preview_hex\":\"\(Hex.string(shown))\"" }
@@ -195,9 +207,11 @@ private struct Printer: LogVisitor {
             }
             if m.errno != 0 { line += ",\"errno_name\":\(JSON.quoted(MessageDescription.errnoName(m.errno)))" }
             if let details { line += ",\"decoded\":\(JSON.quoted(details))" }
+            if let symbol { line += ",\"resource_symbol\":\(JSON.quoted(symbol))" }
             output.write(line + "}\n")
         } else {
-            var line = "\(m.sequence) \(m.process):\(m.thread) \(m.kind) res=0x\(String(m.resource, radix: 16)) ret=\(m.result)"
+            var line = "\(m.sequence) \(m.process):\(m.thread) \(m.kind) res=0x\(String(m.resource, radix: 16))"
+                + (symbol.map { " <\($0)>" } ?? "") + " ret=\(m.result)"
             if m.errno != 0 { line += " errno=\(m.errno) \(MessageDescription.errnoName(m.errno))" }
             if let fingerprint = Self.fingerprint(m, payloadSize: payloadSize, preview: preview) {
                 line += " handed=\(fingerprint.handed) crc32c=0x" + String(fingerprint.crc, radix: 16)

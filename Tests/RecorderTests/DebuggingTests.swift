@@ -145,6 +145,13 @@ import TestSupport
         #expect(object["payload_preview_hex"] is String && object["resource"] is Int, "the raw fields stay: \(clocks.stdout)")
         let bad = try runProgram(Recording.logtool, ["dump", log, "--tid", "0:x"])
         #expect(bad.status == 64)
+
+        // A lock in the program's own data is named by its symbol.
+        let bankDirectory = TemporaryDirectory()
+        let bank = try Recording.record([try Recording.fixture("bank"), "2"], in: bankDirectory)
+        let locks = try runProgram(Recording.logtool, ["dump", bank.log, "--kind", "mutex_lock", "--limit", "3"])
+        let named = locks.stdout.split(separator: "\n")
+        #expect(named.count == 3 && named.allSatisfy { $0.contains(" <lock> ret=") }, "\(locks.stdout)")
     }
 }
 
