@@ -18,6 +18,14 @@ final class DebuggerSession {
     private var stateReplayed: UInt64?
 
     init(batchScript: String?) throws {
+        // Found before the program starts: a stop with no debugger to come would hold it forever.
+        let path = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
+        guard path.contains(where: { access("\($0)/gdb", X_OK) == 0 }) else {
+            throw ToolError.notFound("gdb is not on PATH (replplay --gdb runs it; Debian: apt-get install gdb)")
+        }
+        if let batchScript, access(batchScript, R_OK) != 0 {
+            throw ToolError.failed("cannot read the gdb script \(batchScript): \(String(cString: strerror(errno)))")
+        }
         extensionScript = try Self.locateExtension()
         self.batchScript = batchScript
         var template = Array("/tmp/replplay-gdb.XXXXXX".utf8CString)

@@ -17,7 +17,8 @@ extension ReplaySupervisor {
             do {
                 try debugger.attach(to: stop, region: region)
             } catch {
-                logger.error("\(error); the process stays stopped (kill -CONT \(stop.pid) resumes it)")
+                logger.error("\(error); the replay goes on without a debugger")
+                tree.signalAll(SIGCONT)
             }
         }
         guard let debugger, debugger.isRunning else { return nil }
