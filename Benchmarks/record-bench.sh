@@ -44,6 +44,7 @@ row() {
     awk -v n="$name" -v a="$native" -v b="$recorded" -v c="$traced" -v d="$replayed" -v m="$messages" -v r="$rss" 'BEGIN {
         printf "%-36s %9.3fs %9.3fs %9.3fs %9.3fs %10d %9.1f ns %7.2fx %10.1f M %10.1f M %8.1f\n", n, a/1e9, b/1e9, c/1e9, d/1e9, m, (b-a)/m, b/a, m/(b/1e9)/1e6, m/(d/1e9)/1e6, r }'
 }
+row "mutex 1 thread x 10M lock/unlock" "$work/mutex_bench" 1 10000000
 row "mutex 2 threads x 1M lock/unlock" "$work/mutex_bench" 2 1000000
 row "mutex 2 threads x 10M lock/unlock" "$work/mutex_bench" 2 10000000
 row "pigz -p 2, 64 MB" pigz -p 2 -c "$work/input"
@@ -53,9 +54,12 @@ row "pipe ping-pong, 100k rounds" "$work/pipe_pingpong" 100000
 # recorded run replayed (replay time includes the server's start-up and shutdown).
 if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null; then
     port=$((20000 + $$ % 20000))
-    redis_rps() {  # COMMAND...: starts the server, prints the requests/s of SET and GET
+    redis_rps() { redis_rps_with true "$@"; }
+    redis_rps_with() {  # READY COMMAND...: starts the server, waits for READY (shell), prints the requests/s of SET and GET
+        local ready=$1; shift
         "$@" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" > /dev/null 2>&1 &
         for _ in $(seq 100); do redis-cli -p "$port" ping > /dev/null 2>&1 && break; sleep 0.05; done
+        timeout 30 bash -c "$ready" || true
         redis-benchmark -p "$port" -n 100000 -c 10 -t set,get -q --csv | awk -F'"' 'NR > 1 {printf "%s %s  ", $2, $4}'
         redis-cli -p "$port" shutdown nosave > /dev/null 2>&1 || true
         wait
@@ -66,6 +70,20 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
     echo "  native:   $(redis_rps redis-server)"
     echo "  recorded: $(redis_rps "$bin/replrec" -q --log-dir "$work/redis-log" -- redis-server)"
     echo "  recorded, --no-output-commit: $(redis_rps "$bin/replrec" -q --force --no-output-commit --log-dir "$work/redis-plain" -- redis-server)"
+    # What an operator uses today: redis's own asynchronous replica, attached before the load.
+    replica_port=$((port + 1))
+    redis-server --port "$replica_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
+        --replicaof 127.0.0.1 "$port" > /dev/null 2>&1 &
+    replica=$!
+    echo "  native, its own replica attached: $(redis_rps_with "until redis-cli -p $replica_port info replication 2>/dev/null | grep -q master_link_status:up; do sleep 0.05; done" redis-server)"
+    redis-cli -p "$replica_port" shutdown nosave > /dev/null 2>&1 || true
+    wait "$replica" 2>/dev/null || true
+    # A backup following the log on the same host while the load runs (output commit on).
+    rm -rf "$work/redis-followed"
+    "$bin/replplay" -q --follow "$work/redis-followed" > /dev/null 2>&1 &
+    follower=$!
+    echo "  recorded, a backup following: $(redis_rps "$bin/replrec" -q --log-dir "$work/redis-followed" -- redis-server)"
+    wait "$follower" 2>/dev/null || true
     messages=$("$bin/logtool" stat --json "$work/redis-log" | sed 's/.*"messages":\([0-9]*\).*/\1/')
     replayed=$(best "$bin/replplay" -q "$work/redis-log")
     awk -v m="$messages" -v d="$replayed" 'BEGIN { printf "  replayed: %d messages in %.3f s, %.1f M messages/s\n", m, d/1e9, m/(d/1e9)/1e6 }'
