@@ -86,7 +86,11 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
     wait "$follower" 2>/dev/null || true
     messages=$("$bin/logtool" stat --json "$work/redis-log" | sed 's/.*"messages":\([0-9]*\).*/\1/')
     replayed=$(best "$bin/replplay" -q "$work/redis-log")
-    awk -v m="$messages" -v d="$replayed" 'BEGIN { printf "  replayed: %d messages in %.3f s, %.1f M messages/s\n", m, d/1e9, m/(d/1e9)/1e6 }'
+    # The time means something only for a replay that matched: its status is printed with it.
+    replay_status=0
+    "$bin/replplay" -q "$work/redis-log" > /dev/null 2> "$work/redis-replay.err" || replay_status=$?
+    awk -v m="$messages" -v d="$replayed" -v s="$replay_status" 'BEGIN { printf "  replayed: %d messages in %.3f s, %.1f M messages/s (replplay exit status %d)\n", m, d/1e9, m/(d/1e9)/1e6, s }'
+    [ "$replay_status" -eq 0 ] || sed 's/^/    /' "$work/redis-replay.err" | tail -3
 fi
 
 # Follow lag: a backup replays the log of a steady program while it is recorded, on the same
