@@ -205,15 +205,17 @@ public final class LogWriter {
     /// With nothing pending and nothing written for ``Options/heartbeatInterval``, it writes a
     /// heartbeat frame instead.
     public func flushIfDue() throws {
-        let now = SystemClock.monotonicNanoseconds()
         guard frameMessages > 0 else {
-            if let interval = options.heartbeatInterval, now - lastFrameTime >= SystemClock.nanoseconds(interval) {
+            if let interval = options.heartbeatInterval,
+               SystemClock.monotonicNanoseconds() - lastFrameTime >= SystemClock.nanoseconds(interval) {
                 try writeFrame(.heartbeat, payload: UnsafeRawBufferPointer(start: nil, count: 0),
                                firstSequence: nextSequence, count: 0, codec: .none)
             }
             return
         }
-        if now - frameStartTime >= SystemClock.nanoseconds(options.flushDeadline) { try writeMessagesFrame() }
+        if SystemClock.monotonicNanoseconds() - frameStartTime >= SystemClock.nanoseconds(options.flushDeadline) {
+            try writeMessagesFrame()
+        }
     }
 
     /// Ends the recording: flushes, writes the END record, seals the segment and closes it.

@@ -15,10 +15,6 @@ enum Interruption {
         }
     }
 
-    static func name(of sig: Int32) -> String {
-        [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][sig] ?? "signal \(sig)"
-    }
-
     /// The signal that interrupted the replay, if one has.
     static var signal: Int32? {
         let sig = received.load(ordering: .relaxed)

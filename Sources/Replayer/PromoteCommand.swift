@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Glibc
 
 /// `--promote-command`: a shell command run before a backup goes live (to fence the old
@@ -27,13 +28,7 @@ struct PromoteCommand {
         let words = ["/bin/sh", "-c", command]
         var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        var inherited: [String] = []
-        var entry = environ
-        while let variable = entry.pointee {
-            inherited.append(String(cString: variable))
-            entry += 1
-        }
-        var envp: [UnsafeMutablePointer<CChar>?] = (inherited + environment).map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = (CurrentProcess.environment + environment).map { strdup($0) } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/bin/sh", nil, &attributes, &argv, &envp)

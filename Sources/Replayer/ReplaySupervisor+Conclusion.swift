@@ -12,7 +12,7 @@ extension ReplaySupervisor {
         let ending = Interruption.signal.map(ReplayEnding.interrupted) ?? ending
         switch ending {
         case .interrupted(let signal):
-            logger.error("interrupted by \(Interruption.name(of: signal)) at sequence \(region.replayed) (not a divergence); the replayed processes were ended")
+            logger.error("interrupted by \(SignalName.of(signal)) at sequence \(region.replayed) (not a divergence); the replayed processes were ended")
             return 128 + signal
         case .promoted(let status, let sequence):
             if configuration.printsSummary {

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Glibc
 import LogFormat
 
@@ -15,12 +16,12 @@ enum MessageDescription {
             let seconds = preview.loadUnaligned(as: Int64.self), micros = preview.loadUnaligned(fromByteOffset: 8, as: Int64.self)
             return "{\(seconds).\(String(micros).leftPadded(6))}"
         case .signal:
-            return signalName(Int32(truncatingIfNeeded: message.resource & 0xFF))
+            return SignalName.of(Int32(truncatingIfNeeded: message.resource & 0xFF))
         case .kill:
             let target = Int32(truncatingIfNeeded: message.resource & 0xFFFF_FFFF)
             let signal = Int32(truncatingIfNeeded: message.resource >> 32)
             let whom = target > 0 ? "pid \(target)" : target == 0 ? "its group" : target == -1 ? "every process" : "group \(-target)"
-            return "\(signal == 0 ? "0 (a check)" : signalName(signal)) to \(whom)"
+            return "\(signal == 0 ? "0 (a check)" : SignalName.of(signal)) to \(whom)"
         case .wait where preview.count == 4 && message.result > 0:
             return "pid \(message.result) " + waitStatus(preview.loadUnaligned(as: Int32.self))
         default:
@@ -31,18 +32,12 @@ enum MessageDescription {
     /// "ENOTTY" for 25, as errno.h names it; the number when it has no name here.
     static func errnoName(_ value: Int32) -> String { errnoNames[value] ?? "errno \(value)" }
 
-    static func signalName(_ signal: Int32) -> String {
-        if let name = signalNames[signal] { return name }
-        if signal >= 34 && signal <= 64 { return "SIGRTMIN+\(signal - 34)" }
-        return "signal \(signal)"
-    }
-
     /// A wait status as a shell would say it.
     static func waitStatus(_ status: Int32) -> String {
         if status & 0x7F == 0 { return "exited \((status >> 8) & 0xFF)" }
-        if status & 0xFF == 0x7F { return "stopped by \(signalName((status >> 8) & 0xFF))" }
+        if status & 0xFF == 0x7F { return "stopped by \(SignalName.of((status >> 8) & 0xFF))" }
         if status == 0xFFFF { return "continued" }
-        return "killed by \(signalName(status & 0x7F))" + (status & 0x80 != 0 ? " (core dumped)" : "")
+        return "killed by \(SignalName.of(status & 0x7F))" + (status & 0x80 != 0 ? " (core dumped)" : "")
     }
 
     private static func time(_ bytes: UnsafeRawBufferPointer) -> String {
@@ -56,14 +51,6 @@ enum MessageDescription {
         return clock >= 0 && Int(clock) < names.count ? names[Int(clock)] : "clock \(clock)"
     }
 
-    private static let signalNames: [Int32: String] = [
-        SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT",
-        SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1", SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2",
-        SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGSTKFLT: "SIGSTKFLT", SIGCHLD: "SIGCHLD",
-        SIGCONT: "SIGCONT", SIGSTOP: "SIGSTOP", SIGTSTP: "SIGTSTP", SIGTTIN: "SIGTTIN", SIGTTOU: "SIGTTOU", SIGURG: "SIGURG",
-        SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ", SIGVTALRM: "SIGVTALRM", SIGPROF: "SIGPROF", SIGWINCH: "SIGWINCH",
-        SIGIO: "SIGIO", SIGPWR: "SIGPWR", SIGSYS: "SIGSYS",
-    ]
 
     private static let errnoNames: [Int32: String] = [
         EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", ENXIO: "ENXIO", E2BIG: "E2BIG",

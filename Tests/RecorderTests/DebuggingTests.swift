@@ -106,11 +106,7 @@ import TestSupport
                                                     "--stop-at", "999999999", log])
         var said = ""
         for expected in 1...2 {
-            while said.components(separatedBy: "replplay: stopped before").count <= expected {
-                let data = replay.standardError.availableData
-                if data.isEmpty { break }
-                said += String(decoding: data, as: UTF8.self)
-            }
+            replay.readStandardError(into: &said) { $0.components(separatedBy: "replplay: stopped before").count > expected }
             let pid = try #require(said.split(separator: "\n").last { $0.contains("attach: gdb -p ") }
                 .flatMap { $0.split(separator: " ")[4...].first.flatMap { pid_t($0) } }, "\(said)")
             usleep(100_000)
@@ -215,11 +211,7 @@ import TestSupport
         let unblocked = try Recording.fixture("unblocked")
         let replay = try RunningProgram(unblocked, [Recording.replplay, "-q", "--stop-on-divergence", log, "--", "/bin/echo", "bye"])
         var said = ""
-        while !said.contains("replplay waits until") {
-            let data = replay.standardError.availableData
-            if data.isEmpty { break }
-            said += String(decoding: data, as: UTF8.self)
-        }
+        replay.readStandardError(into: &said) { $0.contains("replplay waits until") }
         #expect(said.contains("divergence: sequence "), "\(said)")
         let words = said.split(separator: " ")
         let pid = try #require(words.firstIndex(of: "-p").flatMap { pid_t(words[$0 + 1]) }, "\(said)")

@@ -175,11 +175,7 @@ struct BackgroundReplay {
         let replay = try RunningProgram(Recording.replplay, ["-q", "--stop-at", "5000", log])
         let output = BackgroundRead(replay.standardOutput)
         var line = ""
-        while !line.contains("kill -CONT") {
-            let data = replay.standardError.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
-        }
+        replay.readStandardError(into: &line) { $0.contains("kill -CONT") }
         #expect(line.contains("stopped before sequence 5000"), "\(line)")
         #expect(line.contains("gdb -p "))
         let pid = try #require(line.split(separator: " ").firstIndex(of: "pid").map { pid_t(line.split(separator: " ")[$0 + 1].dropLast())! })

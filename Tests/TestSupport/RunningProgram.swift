@@ -39,6 +39,16 @@ public final class RunningProgram {
         process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
+    /// Reads standard error into `text` until `done(text)` holds or the pipe ends (what a test
+    /// waits for while the program still runs: a stop's message, say).
+    public func readStandardError(into text: inout String, until done: (String) -> Bool) {
+        while !done(text) {
+            let data = standardError.availableData
+            if data.isEmpty { return }
+            text += String(decoding: data, as: UTF8.self)
+        }
+    }
+
     /// Samples the process's peak resident size (VmHWM) every 2 ms until it exits, then finishes
     /// it; the peak is in KiB.
     public func finishWatchingPeakMemory() -> (result: ProgramResult, peakKiB: Int) {
