@@ -10,5 +10,5 @@ cc=${CC:-cc}
     -I "$root/Sources/CReplABI/include" -I "$root/Sources/CInterpose" \
     "$root/Tests/LayerUnitTests/layer_unit_tests.c" \
     "$root/Sources/CInterpose/environment.c" "$root/Sources/CInterpose/descriptors.c" \
-    -o "$out/layer_unit_tests" -ldl
+    -o "$out/layer_unit_tests" -ldl -pthread
 "$out/layer_unit_tests"

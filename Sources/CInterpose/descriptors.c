@@ -83,16 +83,37 @@ int repl_inherited_output_index(const struct stat *info) {
     return -1;
 }
 
-int repl_settle(int fd, int recorded) {
-    if (fd < 0 || recorded < 0 || fd == recorded) return fd;
-    int descriptor_flags = repl_real.fcntl(fd, F_GETFD);
-    if (repl_real.dup3(fd, recorded, descriptor_flags >= 0 && (descriptor_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
-        return fd;
-    repl_real.close(fd);
-    return recorded;
+/* Replay: `recorded`, free at this turn on the primary, is held here by a descriptor the
+ * recording does not have. The layer's own (a look at /proc, a few system calls long) are waited
+ * for: a dup3 onto the number would close one of them under its thread, which then closes the
+ * program's descriptor in its place. Anything held longer is a divergence at this turn. */
+static void wait_for_number(repl_slot *slot, int recorded, unsigned round) {
+    if (round == 2000) {  /* about two seconds */
+        repl_stop(slot, slot->call.kind, slot->call.resource, REPL_STOP_CALL,
+                  "descriptor %d, which the primary's call got, is held at replay by one the recording does not have",
+                  recorded);
+    }
+    struct timespec pause_time = {0, round < 10 ? 10 * 1000 : 1000 * 1000};
+    repl_syscall(SYS_nanosleep, &pause_time, NULL);
 }
 
-void repl_settle_pair(int fds[2], const int recorded[2]) {
+int repl_settle(repl_slot *slot, int fd, int recorded) {
+    if (fd < 0 || recorded < 0 || fd == recorded) return fd;
+    int descriptor_flags = repl_real.fcntl(fd, F_GETFD);
+    int command = descriptor_flags >= 0 && (descriptor_flags & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD;
+    for (unsigned round = 0;; round++) {
+        int moved = repl_real.fcntl(fd, command, recorded);  /* the lowest free from `recorded` on */
+        if (moved < 0) return fd;  /* beyond this replay's limit: left where it is */
+        if (moved == recorded) {
+            repl_real.close(fd);
+            return recorded;
+        }
+        repl_real.close(moved);
+        wait_for_number(slot, recorded, round);
+    }
+}
+
+void repl_settle_pair(repl_slot *slot, int fds[2], const int recorded[2]) {
     if (recorded[0] == fds[1] && recorded[1] == fds[0]) {  /* swapped: go through a spare number */
         int spare = repl_real.fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
         if (spare < 0) return;
@@ -100,11 +121,11 @@ void repl_settle_pair(int fds[2], const int recorded[2]) {
         fds[0] = spare;
     }
     if (recorded[0] == fds[1]) {  /* the first goes where the second is: move the second first */
-        fds[1] = repl_settle(fds[1], recorded[1]);
-        fds[0] = repl_settle(fds[0], recorded[0]);
+        fds[1] = repl_settle(slot, fds[1], recorded[1]);
+        fds[0] = repl_settle(slot, fds[0], recorded[0]);
     } else {
-        fds[0] = repl_settle(fds[0], recorded[0]);
-        fds[1] = repl_settle(fds[1], recorded[1]);
+        fds[0] = repl_settle(slot, fds[0], recorded[0]);
+        fds[1] = repl_settle(slot, fds[1], recorded[1]);
     }
 }
 

@@ -31,7 +31,7 @@ static void settle_pair(repl_slot *slot, int fds[2]) {
     int recorded[2] = {-1, -1};
     struct repl_piece piece = {recorded, sizeof recorded};
     repl_turn_payload(slot, &piece, 1);
-    repl_settle_pair(fds, recorded);
+    repl_settle_pair(slot, fds, recorded);
 }
 
 /* Runs `call` (an int expression) in its turn at replay, or records its result. `settle_with`
@@ -54,7 +54,7 @@ static void settle_pair(repl_slot *slot, int fds[2]) {
 
 /* A call that creates one descriptor, its result. */
 #define CREATES_ONE(kind, resource, real_call)                                                    \
-    SEQUENCED_SETTLING(kind, resource, real_call, NULL, 0, replayed = repl_settle(replayed, (int)slot->call.result))
+    SEQUENCED_SETTLING(kind, resource, real_call, NULL, 0, replayed = repl_settle(slot, replayed, (int)slot->call.result))
 
 REPL_EXPORT int socket(int domain, int type, int protocol) {
     ENSURE(socket);
@@ -144,7 +144,7 @@ REPL_EXPORT int close(int fd) {
 REPL_EXPORT int dup(int fd) {
     ENSURE(dup);
     SEQUENCED_SETTLING(REPL_DUP, fd, repl_real.dup(fd), NULL, 0,
-                       replayed = repl_settle(replayed, (int)slot->call.result);
+                       replayed = repl_settle(slot, replayed, (int)slot->call.result);
                        QUIET_IF_STANDARD_OUTPUT(replayed));
 }
 
@@ -270,7 +270,7 @@ static bool replay_owner_command(int fd, int command, void *argument, int (*real
     va_end(arguments);                                                                       \
     if (command == F_DUPFD || command == F_DUPFD_CLOEXEC) {                                  \
         SEQUENCED_SETTLING(REPL_DUP, fd, real_fcntl(fd, command, argument), NULL, 0,          \
-                           replayed = repl_settle(replayed, (int)slot->call.result));         \
+                           replayed = repl_settle(slot, replayed, (int)slot->call.result));         \
     }                                                                                        \
     int handled_result;                                                                      \
     if (repl_fcntl_lock(fd, command, argument, real_fcntl, &handled_result)) return handled_result; \

@@ -146,10 +146,11 @@ static inline uint16_t repl_guard_enter(void) {
 
 /* Replay: runs the signal deliveries that are this thread's turns now, if any: only those
  * delivered as the thread left the layer, when `leaving`; when `mask` is given (the thread has
- * just changed its mask), only those it lets through that came after this many mask changes on
- * the primary (or before any). With `wait`, it first waits for the thread's turn, which tells
- * whether a delivery is next (a thread that has just let a handled signal through: the turns
- * before may not have completed yet). A thread blocked in a real wait (a join) calls it too, in
+ * just changed its mask), those that came after this many mask changes on the primary, and
+ * those counted before any that `mask` lets through. With `wait`, it first waits for the
+ * thread's turn, which tells whether a delivery is next (a thread that has just let a handled
+ * signal through: the turns before may not have completed yet); a delivery counted at this very
+ * change is waited for in any case. A thread blocked in a real wait (a join) calls it too, in
  * slices. */
 REPL_HIDDEN void repl_take_signal_turns(bool leaving, const sigset_t *mask, bool wait);
 
@@ -373,11 +374,12 @@ REPL_HIDDEN int repl_inherited_output_index(const struct stat *info);
 /* Learns the devices of /proc and /sys, and the inherited outputs (attach). */
 REPL_HIDDEN void repl_classify_descriptors(const char *outputs);
 
-/* Moves a descriptor created at replay to the number it had on the primary (its close-on-exec
- * flag kept); returns the number it ends up with. */
-REPL_HIDDEN int repl_settle(int fd, int recorded);
+/* Moves a descriptor created at replay, in `slot`'s turn, to the number it had on the primary
+ * (its close-on-exec flag kept), never onto a descriptor that holds that number; returns the
+ * number it ends up with. */
+REPL_HIDDEN int repl_settle(repl_slot *slot, int fd, int recorded);
 /* The same for a pair (pipe, socketpair), in whichever order does not clobber one with the other. */
-REPL_HIDDEN void repl_settle_pair(int fds[2], const int recorded[2]);
+REPL_HIDDEN void repl_settle_pair(repl_slot *slot, int fds[2], const int recorded[2]);
 
 /* Replay: points fd (standard output or error) at /dev/null when it is a pipe or socket of the
  * recording, which stdio would write into unseen and nobody reads at replay. */

@@ -242,17 +242,23 @@ static repl_slot *await_turn(repl_shared *r) {
 }
 
 /* This thread's first message from sequence `first` on, in the part of the log the replayer has
- * fed, and its kind; false when none is in sight. */
-static bool next_own_message(repl_shared *r, uint64_t first, uint16_t *kind) {
+ * fed, its kind and resource; false when none is in sight. */
+static bool next_own_call(repl_shared *r, uint64_t first, uint16_t *kind, uint64_t *resource) {
     for (uint64_t s = first; s < first + REPL_RING_SLOTS; s++) {
         repl_slot *slot = filled(r, s);
         if (!slot) return false;  /* not fed yet, or refilled meanwhile: nothing in sight */
         if (!is_mine(slot)) continue;
         *kind = slot->call.kind;
+        *resource = slot->call.resource;
         atomic_thread_fence(memory_order_acquire);
         return repl_slot_published(slot) == s;  /* else the fields were a later message's */
     }
     return false;
+}
+
+static bool next_own_message(repl_shared *r, uint64_t first, uint16_t *kind) {
+    uint64_t resource;
+    return next_own_call(r, first, kind, &resource);
 }
 
 /* Whether this thread's next message is a signal delivery (false when it is another call, or
@@ -364,16 +370,29 @@ void repl_turn_done(repl_slot *slot) {
     if (REPL_UNLIKELY(lost)) park_as_recorded();
 }
 
+/* Whether this thread's next message is a delivery that came after exactly as many mask changes
+ * as the thread has made now: it is due at this change, once the turns before it are taken. */
+static bool signal_due_at_this_change(repl_shared *r) {
+    uint16_t kind;
+    uint64_t resource;
+    return repl_self.mask_changes != 0 &&
+           next_own_call(r, atomic_load_explicit(&r->next_sequence, memory_order_acquire) + 1, &kind, &resource) &&
+           kind == REPL_SIGNAL && REPL_SIGNAL_MASK_CHANGE(resource) == repl_self.mask_changes;
+}
+
 void repl_take_signal_turns(bool leaving, const sigset_t *mask, bool wait) {
     repl_shared *r = repl_region;
     if (!r || atomic_load_explicit(&r->promoted, memory_order_acquire) || repl_self.thread == REPL_UNKNOWN_THREAD) return;
+    if (mask && !wait) wait = signal_due_at_this_change(r);
     for (repl_slot *slot; (slot = wait ? await_turn(r) : my_turn(r)) && slot->call.kind == REPL_SIGNAL;) {
         if (leaving && !(slot->call.resource & REPL_SIGNAL_AT_LEAVING)) return;
         bool late = false;
         if (mask) {
             uint16_t change = REPL_SIGNAL_MASK_CHANGE(slot->call.resource);
-            if (sigismember(mask, (int)(uint32_t)slot->call.resource)) return;
             if (change != 0 && change != repl_self.mask_changes) return;
+            /* Counted and not let through: it came on the primary as the change began, before
+             * the new mask took effect, and runs here all the same. */
+            if (change == 0 && sigismember(mask, (int)(uint32_t)slot->call.resource)) return;
             /* A delivery made as the thread left an earlier call, whose turn was not yet due
              * then (other processes' turns came between): on the primary it came before this
              * mask change, so the change counts after it, for the deliveries that follow. */

@@ -9,10 +9,28 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 struct repl_real_table repl_real; /* descriptors.c moves descriptors with the real dup3, close and fcntl */
+
+/* replay.c's stop, which ends the replayed program, stands in here as a jump back to the check
+ * that expects it, with the detail kept. */
+static jmp_buf stopped;
+static char stop_detail[REPL_DIVERGENCE_DETAIL];
+
+void repl_stop(repl_slot *slot, uint16_t kind, uint64_t resource, uint32_t cause, const char *format, ...) {
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(stop_detail, sizeof stop_detail, format, arguments);
+    va_end(arguments);
+    longjmp(stopped, 1);
+}
 
 static int passed, failed;
 
@@ -107,22 +125,80 @@ static void outputs_parse_until_the_first_malformed_entry(void) {
     CHECK(repl_parse_outputs(NULL, out, 4) == 0);
 }
 
+static repl_slot turn; /* the turn a settle happens in, which a stop names */
+
 static bool cloexec(int fd) {
     return (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
 }
 
 static void settling_moves_a_descriptor_with_its_flags(void) {
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    CHECK(repl_settle(fd, 200) == 200);
+    CHECK(repl_settle(&turn, fd, 200) == 200);
     CHECK(fcntl(fd, F_GETFD) < 0); /* the old number is free */
     CHECK(cloexec(200));
     close(200);
     fd = open("/dev/null", O_RDONLY);
-    CHECK(repl_settle(fd, 201) == 201 && !cloexec(201));
+    CHECK(repl_settle(&turn, fd, 201) == 201 && !cloexec(201));
     close(201);
-    CHECK(repl_settle(-1, 5) == -1);
+    CHECK(repl_settle(&turn, -1, 5) == -1);
     fd = open("/dev/null", O_RDONLY);
-    CHECK(repl_settle(fd, fd) == fd);
+    CHECK(repl_settle(&turn, fd, fd) == fd);
+    close(fd);
+}
+
+/* A number that another thread's descriptor holds for a moment (the layer's look at /proc, at
+ * replay) is waited for, and that descriptor stays its own while it is held. */
+struct holder {
+    int fd;
+    ino_t inode;
+    bool intact;
+};
+
+static void *hold_for_a_moment(void *argument) {
+    struct holder *holder = argument;
+    struct timespec moment = {0, 30 * 1000 * 1000};
+    nanosleep(&moment, NULL);
+    struct stat info;
+    holder->intact = fstat(holder->fd, &info) == 0 && info.st_ino == holder->inode;
+    close(holder->fd);
+    return NULL;
+}
+
+static void settling_waits_for_a_number_held_elsewhere(void) {
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    struct holder holder = {.fd = 220};
+    CHECK(dup2(fds[0], holder.fd) == holder.fd);
+    close(fds[0]);
+    close(fds[1]);
+    struct stat info;
+    CHECK(fstat(holder.fd, &info) == 0);
+    holder.inode = info.st_ino;
+    pthread_t thread;
+    CHECK(pthread_create(&thread, NULL, hold_for_a_moment, &holder) == 0);
+    int fd = open("/dev/null", O_RDONLY);
+    CHECK(repl_settle(&turn, fd, holder.fd) == holder.fd);
+    pthread_join(thread, NULL);
+    CHECK(holder.intact);
+    CHECK(fstat(holder.fd, &info) == 0 && S_ISCHR(info.st_mode)); /* /dev/null, settled once free */
+    close(holder.fd);
+}
+
+/* A number held for good is a divergence at the turn, naming the number; the holder keeps it. */
+static void settling_onto_a_number_held_for_good_stops(void) {
+    int held = open("/dev/zero", O_RDONLY);
+    int target = dup2(held, 221);
+    close(held);
+    int fd = open("/dev/null", O_RDONLY);
+    stop_detail[0] = 0;
+    if (setjmp(stopped) == 0) {
+        repl_settle(&turn, fd, target);
+        CHECK(!"settled onto a held number");
+    }
+    CHECK(strstr(stop_detail, "descriptor 221") != NULL);
+    struct stat info;
+    CHECK(fstat(target, &info) == 0 && info.st_rdev == (dev_t)makedev(1, 5)); /* still /dev/zero */
+    close(target);
     close(fd);
 }
 
@@ -132,7 +208,7 @@ static void settling_a_pair_never_clobbers_one_end_with_the_other(void) {
     int fds[2];
     CHECK(pipe(fds) == 0);
     int recorded[2] = {fds[1], fds[0]};
-    repl_settle_pair(fds, recorded);
+    repl_settle_pair(&turn, fds, recorded);
     CHECK(fds[0] == recorded[0] && fds[1] == recorded[1]);
     CHECK(write(fds[1], "x", 1) == 1);
     char c = 0;
@@ -142,7 +218,7 @@ static void settling_a_pair_never_clobbers_one_end_with_the_other(void) {
 
     CHECK(pipe(fds) == 0);
     int shifted[2] = {fds[1], 210}; /* the read end goes where the write end is */
-    repl_settle_pair(fds, shifted);
+    repl_settle_pair(&turn, fds, shifted);
     CHECK(fds[0] == shifted[0] && fds[1] == 210);
     CHECK(write(fds[1], "y", 1) == 1 && read(fds[0], &c, 1) == 1 && c == 'y');
     close(fds[0]);
@@ -198,6 +274,8 @@ int main(void) {
     outputs_parse_until_the_first_malformed_entry();
     settling_moves_a_descriptor_with_its_flags();
     settling_a_pair_never_clobbers_one_end_with_the_other();
+    settling_waits_for_a_number_held_elsewhere();
+    settling_onto_a_number_held_for_good_stops();
     waiters_are_found_again_and_never_shared();
     exited_threads_give_their_waiters_back();
     printf("layer unit tests: %d passed, %d failed\n", passed, failed);
