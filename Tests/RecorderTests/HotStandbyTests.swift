@@ -19,7 +19,7 @@ import TestSupport
         defer { host.remove() }
         let server = try Recording.fixture("counter_server")
         _ = Recording.layer
-        let port = String(20000 + Int(getpid()) % 20000 + 3)
+        let port = String(TestPort.number(3))
         let primaryLog = dir.appending("primary/log"), backupLog = dir.appending("backup/log")
         let client = "exec 3<>/dev/tcp/127.0.0.1/\(port); while echo incr >&3 && read line <&3; do echo \"$line\"; done"
         let script = """
@@ -71,7 +71,7 @@ import TestSupport
         let dir = TemporaryDirectory()
         let server = try Recording.fixture("counter_server")
         _ = Recording.layer
-        let port = String(20000 + Int(getpid()) % 20000 + 4)
+        let port = String(TestPort.number(4))
         let log = dir.appending("log")
         let script = """
             cd '\(dir.path)'

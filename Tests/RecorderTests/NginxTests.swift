@@ -43,7 +43,7 @@ import Testing
         let root = dir.path
         // The workers run as nobody: they must reach the files (the directory is made 0700).
         #expect(chmod(root, 0o755) == 0)
-        let port = 20000 + Int(getpid()) % 20000 + 11
+        let port = TestPort.number(11)
         for sub in ["html", "logs"] {
             try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true)
         }

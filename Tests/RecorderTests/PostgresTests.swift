@@ -226,10 +226,10 @@ import TestSupport
     }
 
     @Test func overAUnixSocket() throws {
-        try recordAndReplay("unix", port: 20000 + Int(getpid()) % 20000 + 11)
+        try recordAndReplay("unix", port: TestPort.number(11))
     }
 
     @Test func overTCP() throws {
-        try recordAndReplay("tcp", port: 20000 + Int(getpid()) % 20000 + 12)
+        try recordAndReplay("tcp", port: TestPort.number(12))
     }
 }

@@ -140,7 +140,7 @@ import Testing
         let server = try Self.tool("redis-server"), cli = try Self.tool("redis-cli"), benchmark = try Self.tool("redis-benchmark")
         let dir = TemporaryDirectory()
         let log = dir.appending("log")
-        let port = String(20000 + Int(getpid()) % 20000)
+        let port = String(TestPort.number(0))
         let recorder = Process()
         recorder.executableURL = URL(fileURLWithPath: try Recording.fixture("unblocked"))  // SIGTERM must reach redis
         recorder.arguments = [Recording.replrec, "-q", "--log-dir", log, "--", server, "--port", port, "--bind", "127.0.0.1",
@@ -186,7 +186,7 @@ import Testing
         let server = try Self.tool("redis-server"), cli = try Self.tool("redis-cli"), benchmark = try Self.tool("redis-benchmark")
         _ = Recording.layer
         let dir = TemporaryDirectory()
-        let port = String(20000 + Int(getpid()) % 20000 + 7)
+        let port = String(TestPort.number(7))
         let script = """
             cd '\(dir.path)'
             '\(Recording.replplay)' --follow --promote-after 1 log > backup.out 2> backup.err &

@@ -203,7 +203,7 @@ struct BackgroundReplay {
         let dir = TemporaryDirectory()
         let server = try Recording.fixture("counter_server")
         _ = Recording.layer
-        let port = String(20000 + Int(getpid()) % 20000 + 1)
+        let port = String(TestPort.number(1))
         let client = "exec 3<>/dev/tcp/127.0.0.1/\(port); echo incr >&3; read line <&3; echo \"$line\""
         let script = """
             cd '\(dir.path)'
