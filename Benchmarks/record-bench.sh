@@ -69,7 +69,7 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
             for _ in $(seq 200); do redis-cli -p "$replica_port" info replication 2>/dev/null | grep -q master_link_status:up && break; sleep 0.05; done
         fi
         redis-benchmark -p "$port" -n 100000 -c 10 -t set,get -q --csv |
-            awk -F'"' '$2 == "SET" { set = $4 } $2 == "GET" { get = $4 } END { print set, get }' >> "$work/redis-$config"
+            awk -F'"' '$2 == "SET" { set = $4 } $2 == "GET" { get = $4 } END { print set, get }' >> "$work/rps-$config"
         redis-cli -p "$port" shutdown nosave > /dev/null 2>&1 || true
         wait "$server" 2>/dev/null || true
     }
@@ -91,8 +91,8 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
     done
     echo
     echo "redis-server, redis-benchmark -n 100000 -c 10 -t set,get, medians of $runs (requests/s, and against native):"
-    native_set=$(awk '{ print $1 }' "$work/redis-native" | median)
-    native_get=$(awk '{ print $2 }' "$work/redis-native" | median)
+    native_set=$(awk '{ print $1 }' "$work/rps-native" | median)
+    native_get=$(awk '{ print $2 }' "$work/rps-native" | median)
     for config in native replica recorded plain followed; do
         case $config in
             native) label="native" ;;
@@ -101,8 +101,8 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
             plain) label="recorded, --no-output-commit" ;;
             followed) label="recorded, a backup following" ;;
         esac
-        set_rps=$(awk '{ print $1 }' "$work/redis-$config" | median)
-        get_rps=$(awk '{ print $2 }' "$work/redis-$config" | median)
+        set_rps=$(awk '{ print $1 }' "$work/rps-$config" | median)
+        get_rps=$(awk '{ print $2 }' "$work/rps-$config" | median)
         awk -v l="$label" -v s="$set_rps" -v g="$get_rps" -v ns="$native_set" -v ng="$native_get" \
             'BEGIN { printf "  %-34s SET %9.0f (%3.0f %%)   GET %9.0f (%3.0f %%)\n", l, s, 100*s/ns, g, 100*g/ng }'
     done

@@ -34,10 +34,12 @@ final class RingDrainer: @unchecked Sendable {
 
     /// What the layer noted it does not cover, from the `uncovered` messages drained. Written by
     /// the drainer's thread only; meaningful after `stopAndWait()` (the join orders it).
-    private(set) var uncovered = UncoveredImports()
+    @exclusivity(unchecked) private(set) var uncovered = UncoveredImports()
     /// Execs that replaced a process's image: the layer attaches again in the new image, and
     /// the summary must not count it as another process. Same thread and ordering as `uncovered`.
-    private(set) var execs: UInt32 = 0
+    @exclusivity(unchecked) private(set) var execs: UInt32 = 0
+    /// The kinds `copy` looks for, read once (a static's accessor per message costs).
+    private let execKind = MessageKind.exec, uncoveredKind = MessageKind.uncovered
 
     init(region: SharedRegion, writer: LogWriter) {
         self.region = region
@@ -76,6 +78,7 @@ final class RingDrainer: @unchecked Sendable {
         let shared = region.base
         let outputCommit = region.outputCommit
         var drained = repl_drained(shared)
+        var drainedPublished = drained
         var committed: UInt64 = 0
         var idleRounds = 0
         var stalledSince: UInt64 = 0
@@ -96,14 +99,19 @@ final class RingDrainer: @unchecked Sendable {
                 drained = next
                 if drained & 1023 == 0 {
                     repl_set_drained(shared, drained)
+                    drainedPublished = drained
                     try checkPlaceIfDue()
                 }
                 if outputCommit && drained & 63 == 0 { try commit(upTo: drained, committed: &committed) }
                 idleRounds = 0
                 continue
             }
-            // Nothing to copy: free the slots, let followers see what we have, then wait.
-            repl_set_drained(shared, drained)
+            // Nothing to copy: free the slots, let followers see what we have, then wait. Stored
+            // only when it moved: every store takes the line from the writers, who read it.
+            if drained != drainedPublished {
+                repl_set_drained(shared, drained)
+                drainedPublished = drained
+            }
             try writer.flushIfDue()
             try checkPlaceIfDue()
             if outputCommit { try commit(upTo: drained, committed: &committed) }
@@ -155,13 +163,13 @@ final class RingDrainer: @unchecked Sendable {
         let call = slot.pointee.call
         let length = Int(call.payload_length)
         let kind = MessageKind(rawValue: call.kind)
-        if kind == .exec { execs = call.resource == 0 ? execs &+ 1 : execs &- 1 }  // resource 1: the exec failed
+        if kind == execKind { execs = call.resource == 0 ? execs &+ 1 : execs &- 1 }  // resource 1: the exec failed
         if call.area == REPL_NO_AREA {
             try withUnsafeBytes(of: slot.pointee.inline_payload) { inline in
                 let payload = UnsafeRawBufferPointer(rebasing: inline[0..<min(length, inline.count)])
                 try writer.append(sequence: sequence, process: call.process, thread: call.thread, kind: kind,
                                   resource: call.resource, result: call.result, errno: call.error, payload: payload)
-                if kind == .uncovered { uncovered.add(payload) }
+                if kind == uncoveredKind { uncovered.add(payload) }
             }
             return
         }
@@ -172,7 +180,7 @@ final class RingDrainer: @unchecked Sendable {
         try writer.append(sequence: sequence, process: call.process, thread: call.thread, kind: kind,
                           resource: call.resource, result: call.result, errno: call.error,
                           payloadSize: length) { piece in
-            defer { if kind == .uncovered { uncovered.add(UnsafeRawBufferPointer(piece)) } }
+            defer { if kind == uncoveredKind { uncovered.add(UnsafeRawBufferPointer(piece)) } }
             var filled = 0
             var waits = 0
             while filled < piece.count {
