@@ -10,6 +10,8 @@ import SystemPackage
 /// not complete yet, the cursor answers ``Step/waiting`` and tries again on the next step,
 /// re-opening files by name; it waits for the directory and its first segment to appear, and
 /// moves to segment N+1 only after reading segment N's footer.
+///
+/// One thread walks a cursor; its state skips the run-time exclusivity checks.
 public final class LogCursor {
     public enum Mode: Sendable { case offline, follow }
 
@@ -33,10 +35,10 @@ public final class LogCursor {
     public let directory: LogDirectory
     public let mode: Mode
     /// The recording header, once the first segment has been read.
-    public private(set) var recording: RecordingHeader?
+    @exclusivity(unchecked) public private(set) var recording: RecordingHeader?
 
     private let startSequence: UInt64?
-    private var scanner: SegmentScanner<SegmentFile>?
+    @exclusivity(unchecked) private var scanner: SegmentScanner<SegmentFile>?
     private var recordingID: RecordingID?
 
     /// - Parameter sequence: start at the segment and indexed frame that hold this sequence

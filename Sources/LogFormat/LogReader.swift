@@ -8,14 +8,17 @@ import SystemPackage
 /// let reader = LogReader(directory: "replog", mode: .follow)
 /// while let message = try reader.next() { … }   // returns nil after the END record
 /// ```
+///
+/// One thread reads a reader; its state skips the run-time exclusivity checks, which would cost
+/// per message.
 public final class LogReader {
     public let cursor: LogCursor
     /// How long ``next()`` sleeps between looks at a log that has not grown.
     public var pollInterval: Duration
     /// How the log ended, once ``next()`` has returned `nil`.
-    public private(set) var outcome: LogCursor.Outcome?
+    @exclusivity(unchecked) public private(set) var outcome: LogCursor.Outcome?
 
-    private var collector: Collector
+    @exclusivity(unchecked) private var collector: Collector
 
     /// What ``nextAvailable()`` found.
     public enum Availability: Hashable {

@@ -15,7 +15,8 @@ import Synchronization
 /// Thread safety: what the supervisor reads while the feeder runs is atomic (`lastFed`, `isDone`,
 /// `lastGrowthTime`, `newestFrameTime`) or under a lock (`failure`, `outcome`, `lagSamples`). The
 /// reader, `samples` and `lastFrameTime` belong to the feeder's thread alone, hence
-/// `@unchecked Sendable`.
+/// `@unchecked Sendable`, and their accesses skip the run-time exclusivity checks, which cost per
+/// message.
 final class RingFeeder: @unchecked Sendable {
     /// What the feeder thread reports when it ends.
     private struct Report {
@@ -34,10 +35,13 @@ final class RingFeeder: @unchecked Sendable {
     private let newestFrame = Atomic<UInt64>(0)
     private let report = Mutex(Report())
     /// The feeder thread's lag samples, handed over to `report` when it ends.
-    private var samples: [UInt64] = []
-    private var lastFrameTime: UInt64 = 0
+    @exclusivity(unchecked) private var samples: [UInt64] = []
+    @exclusivity(unchecked) private var lastFrameTime: UInt64 = 0
     /// The newest frame's time the feeder has noticed, heartbeats included (feeder thread only).
-    private var seenFrameTime: UInt64 = 0
+    @exclusivity(unchecked) private var seenFrameTime: UInt64 = 0
+    /// Whether the recording checks results against their buffers (read once the header is).
+    @exclusivity(unchecked) private var checksResults: Bool?
+    private let lostKind = MessageKind.lost
 
     /// When the newest frame fed was written on the primary (ns since 1970; 0 before the first).
     var newestFrameTime: UInt64 { newestFrame.load(ordering: .acquiring) }
@@ -109,11 +113,12 @@ final class RingFeeder: @unchecked Sendable {
         while !stopping {
             switch try reader.nextEvent() {
             case .message(let message, let payloadSize):
-                if message.kind == .lost && message.process == .max {  // nobody to stop there: no way past it
+                if message.kind == lostKind && message.process == .max {  // nobody to stop there: no way past it
                     throw LogError(.gap, "the recording lost sequence \(message.sequence): a process died between taking it and publishing its message",
                                    at: LogLocation(sequence: message.sequence))
                 }
-                if reader.recording?.hasCheckedResults == true,  // the program would be handed it
+                if checksResults == nil { checksResults = reader.recording?.hasCheckedResults == true }
+                if checksResults == true,  // the program would be handed it
                    let problem = message.resultProblem(payloadSize: payloadSize) {
                     throw LogError(.corruption, "the recorded result cannot be the call's: \(problem)",
                                    at: LogLocation(sequence: message.sequence))
@@ -162,16 +167,18 @@ final class RingFeeder: @unchecked Sendable {
             repl_wake_owner(shared, message.process, message.thread)
         }
         fed.store(message.sequence, ordering: .releasing)
-        grewAt.store(SystemClock.monotonicNanoseconds(), ordering: .releasing)
         // A payload held in the frame itself but too large for the slot streams now; one in
         // payload frames follows in chunks.
         return inline || message.payload.isEmpty || stream(message.payload)
     }
 
+    /// Once per frame: when the log last grew (a clock read per message would cost a tenth of
+    /// a replay), and the lag from the frame's writing.
     private func sampleLag() {
         let frameTime = reader.cursor.lastFrameTime
         guard frameTime != lastFrameTime, frameTime != 0 else { return }
         lastFrameTime = frameTime
+        grewAt.store(SystemClock.monotonicNanoseconds(), ordering: .releasing)
         newestFrame.store(frameTime, ordering: .releasing)
         let nanoseconds = SystemClock.realtimeNanoseconds()
         if samples.count < 1_000_000 { samples.append(nanoseconds > frameTime ? nanoseconds - frameTime : 0) }
