@@ -15,6 +15,10 @@ public struct RecordingHeader: Hashable, Sendable {
     /// How often the recorder writes a heartbeat frame when it has nothing else to write,
     /// nanoseconds; 0 when it writes none (format version 1, or heartbeats off).
     public var heartbeatInterval: UInt64 = 0
+    /// The descriptors above standard error that the program inherited from the recorder, in
+    /// ascending order; nil when the log does not say (logs from before it). A replay starts the
+    /// program with the same ones: its calls that create descriptors get the recorded numbers.
+    public var inheritedDescriptors: [Int32]?
 
     public init(arguments: [String] = [], environment: [String] = [], workingDirectory: String = "",
                 userID: UInt32 = 0, hostName: String = "", startTime: UInt64 = 0,
@@ -41,6 +45,7 @@ public struct RecordingHeader: Hashable, Sendable {
 
     private enum Tag: UInt64 {
         case argument = 1, environment, workingDirectory, userID, hostName, startTime, abiVersion, heartbeatInterval
+        case inheritedDescriptors
     }
 
     func encoded() -> [UInt8] {
@@ -62,6 +67,11 @@ public struct RecordingHeader: Hashable, Sendable {
         number(.startTime, startTime)
         number(.abiVersion, UInt64(interposerABIVersion))
         if heartbeatInterval > 0 { number(.heartbeatInterval, heartbeatInterval) }
+        if let inheritedDescriptors {
+            var list = BinaryWriter(capacity: 4 * inheritedDescriptors.count)
+            for fd in inheritedDescriptors { list.varint(UInt64(fd)) }
+            field(.inheritedDescriptors, list.bytes)
+        }
         return out.bytes
     }
 
@@ -93,6 +103,14 @@ public struct RecordingHeader: Hashable, Sendable {
             case .heartbeatInterval:
                 guard let n = number() else { return nil }
                 header.heartbeatInterval = n
+            case .inheritedDescriptors:
+                var list = BinaryReader(value)
+                var descriptors: [Int32] = []
+                while !list.isAtEnd {
+                    guard let n = list.varint(), let fd = Int32(exactly: n) else { return nil }
+                    descriptors.append(fd)
+                }
+                header.inheritedDescriptors = descriptors
             case nil:
                 continue
             }

@@ -20,6 +20,12 @@ public struct ProgramLauncher {
     public var inheritedOutputs = ProgramLauncher.standardOutputs()
     /// The working directory to start in (nil: the tool's own).
     public var workingDirectory: String?
+    /// Descriptors of the tool's that the program must not inherit (replay: ones the recorded
+    /// program did not have).
+    public var withheldDescriptors: [Int32] = []
+    /// Numbers the program must find open although the tool has nothing there (replay: ones the
+    /// recorded program inherited): /dev/null stands in at each.
+    public var standInDescriptors: [Int32] = []
 
     public init(path: String, arguments: [String], environment: [String], layer: String, region: SharedRegion,
                 defaultSignals: [Int32]) {
@@ -61,6 +67,22 @@ public struct ProgramLauncher {
         return result
     }
 
+    /// The descriptors above standard error that a program started now would inherit (open, not
+    /// close-on-exec), ascending; nil when /proc/self/fd cannot be read.
+    public static func inheritableDescriptors() -> [Int32]? {
+        guard let directory = opendir("/proc/self/fd") else { return nil }
+        defer { closedir(directory) }
+        let own = dirfd(directory)
+        var found: [Int32] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let fd = Int32(name), fd > STDERR_FILENO, fd != own else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 && flags & FD_CLOEXEC == 0 { found.append(fd) }
+        }
+        return found.sorted()
+    }
+
     /// Device and inode of this process's standard output and error (zeros for one that cannot
     /// be examined).
     static func standardOutputs() -> [(device: UInt64, inode: UInt64)] {
@@ -97,6 +119,8 @@ public struct ProgramLauncher {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         if let workingDirectory { replrec_spawn_chdir(&actions, workingDirectory) }
+        for fd in withheldDescriptors { posix_spawn_file_actions_addclose(&actions, fd) }
+        for fd in standInDescriptors { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
         let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else {
             throw ToolError.notExecutable("cannot start \(path): \(String(cString: strerror(result)))")

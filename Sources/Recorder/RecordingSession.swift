@@ -64,11 +64,12 @@ struct RecordingSession {
     /// it), its header describing the program about to run.
     private func openLog(environment: [String]) throws -> LogWriter {
         let directory = FilePath(configuration.logDirectory)
-        let recording = RecordingHeader(
+        var recording = RecordingHeader(
             arguments: configuration.command, environment: environment,
             workingDirectory: CurrentProcess.workingDirectory ?? "", userID: getuid(),
             hostName: CurrentProcess.hostName, startTime: SystemClock.realtimeNanoseconds(),
             interposerABIVersion: REPL_ABI_VERSION)
+        recording.inheritedDescriptors = ProgramLauncher.inheritableDescriptors()
         do {
             return try LogWriter(directory: directory, recording: recording, options: configuration.writerOptions,
                                  replacing: configuration.replaceExisting)

@@ -151,6 +151,16 @@ struct ReplaySupervisor {
         var launcher = ProgramLauncher(path: path, arguments: arguments, environment: header.environment,
                                        layer: layer, region: region, defaultSignals: [])
         launcher.workingDirectory = header.workingDirectory
+        if let recorded = header.inheritedDescriptors, let here = ProgramLauncher.inheritableDescriptors() {
+            // The program's descriptors at the recorded numbers: what replplay holds beyond the
+            // recorded ones stays here (one at a number the program later creates would stop
+            // the replay there), and a recorded one replplay lacks is /dev/null.
+            launcher.withheldDescriptors = here.filter { !recorded.contains($0) }
+            launcher.standInDescriptors = recorded.filter { !here.contains($0) }
+            if !launcher.standInDescriptors.isEmpty && configuration.printsSummary {
+                logger.notice("the recorded program inherited descriptor(s) \(launcher.standInDescriptors.map(String.init).joined(separator: ", ")), which replplay does not have: /dev/null stands in")
+            }
+        }
         if let recordedOutput { try region.setRecordedOutput(recordedOutput) }
         return launcher
     }
