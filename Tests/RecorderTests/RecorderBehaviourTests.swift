@@ -219,3 +219,27 @@ import Testing
         #expect(gone, "the program went on unrecorded after its recorder died")
     }
 }
+
+/// What output commit cost, in the summary line: socket writes (answers held for the log), how
+/// many waited, and the wait per write; nothing of it without output commit.
+@Suite struct OutputCommitSummaryTests {
+    @Test func theSummarySaysWhatOutputCommitCost() throws {
+        let dir = TemporaryDirectory()
+        let program = try Recording.fixture("tcp_echo")
+        let committed = try Recording.record([program], in: dir)
+        #expect(committed.result.status == 0, "\(committed.result.stderr)")
+        let line = try #require(committed.result.stderr.split(separator: "\n").first { $0.hasPrefix("replrec: ") && $0.contains(" messages, ") })
+        let part = try #require(line.split(separator: ";").first { $0.hasPrefix(" output commit: ") }, "\(line)")
+        let numbers = part.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }
+        #expect(numbers.count == 4, "\(part)")
+        if numbers.count == 4 {
+            #expect(numbers[0] >= 600 / 41, "writes: \(part)")  // the echoes, in lines of up to 41 bytes
+            #expect(numbers[1] >= 1 && numbers[1] <= numbers[0], "waits: \(part)")
+            #expect(numbers[2] > 0 && numbers[3] > 0 && numbers[3] <= numbers[2], "wait per write: \(part)")
+        }
+
+        let plainDirectory = TemporaryDirectory()
+        let plain = try Recording.record([program], in: plainDirectory, extra: ["--no-output-commit"])
+        #expect(plain.result.status == 0 && !plain.result.stderr.contains("output commit:"), "\(plain.result.stderr)")
+    }
+}

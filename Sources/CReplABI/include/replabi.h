@@ -235,7 +235,13 @@ typedef struct repl_shared {
     /* Replay: bytes written so far to replplay's standard output at the recorded turns, the
      * offset of the next write in the recording's captured output (--recorded-output). */
     _Atomic uint64_t output_written;
-    uint8_t pad4[32];
+    /* Record, output commit (statistics for the summary line): socket writes that waited for the
+     * log, how many of them found what came before already logged, and the time the others
+     * waited, in nanoseconds. */
+    _Atomic uint64_t commit_answers;
+    _Atomic uint64_t commit_waits;
+    _Atomic uint64_t commit_wait_ns;
+    uint8_t pad4[8];
     /* Line 5. */
     repl_divergence divergence;
     /* Replay: the recording's captured standard output (--recorded-output), NUL-terminated;
@@ -255,6 +261,7 @@ _Static_assert(offsetof(repl_shared, area_lock) == 256, "repl_shared.area_lock")
 _Static_assert(offsetof(repl_shared, divergence) == 320, "repl_shared.divergence");
 _Static_assert(offsetof(repl_shared, append_lock) == 276, "repl_shared.append_lock");
 _Static_assert(offsetof(repl_shared, output_written) == 280, "repl_shared.output_written");
+_Static_assert(offsetof(repl_shared, commit_wait_ns) == 304, "repl_shared.commit_wait_ns");
 #define REPL_APPEND_CONTENDED 0x80000000u
 
 /* ---- where the parts are ---------------------------------------------------------------- */
@@ -406,6 +413,18 @@ static inline uint32_t repl_processes_started(repl_shared *shared) {
 
 static inline uint32_t repl_threads_started(repl_shared *shared) {
     return atomic_load_explicit(&shared->threads_started, memory_order_relaxed);
+}
+
+static inline uint64_t repl_commit_answers(repl_shared *shared) {
+    return atomic_load_explicit(&shared->commit_answers, memory_order_relaxed);
+}
+
+static inline uint64_t repl_commit_waits(repl_shared *shared) {
+    return atomic_load_explicit(&shared->commit_waits, memory_order_relaxed);
+}
+
+static inline uint64_t repl_commit_wait_ns(repl_shared *shared) {
+    return atomic_load_explicit(&shared->commit_wait_ns, memory_order_relaxed);
 }
 
 /* ---- output commit (record) ------------------------------------------------------------------ */
