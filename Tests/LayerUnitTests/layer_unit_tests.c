@@ -2,8 +2,8 @@
  * Unit tests of the interception layer's pure helpers, linked with the layer's sources that
  * hold them (environment.c, descriptors.c) and run by scripts/test-layer-units.sh: building
  * exec environments, hiding the layer's variables, parsing the inherited outputs, settling
- * descriptors at their recorded numbers (with their close-on-exec flag), and the ABI's waiter
- * table. Prints one line per failed check and a closing "N passed, N failed" line.
+ * descriptors at their recorded numbers (with their close-on-exec flag, waiting for a number
+ * another descriptor holds, stopping when it stays held), and the ABI's waiter table. Prints one line per failed check and a closing "N passed, N failed" line.
  */
 #include "interpose.h"
 
