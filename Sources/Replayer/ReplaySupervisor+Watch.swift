@@ -100,6 +100,9 @@ extension ReplaySupervisor {
             return .diverged("no progress for \(NumberFormat.fixed(watchdog)) s at sequence \(replayed + 1): \(expected) does not come")
         }
         guard feeder.isDone else { return nil }
+        // Following, the feeder stops at damage it takes for the primary's writing in progress
+        // (divergenceOrDamage): the program waits there, and the damage is why.
+        if let failure = feeder.failure { return .badLog(failure) }
         return .diverged("the program goes on past the end of the recording (sequence \(replayed)) for \(NumberFormat.fixed(watchdog)) s")
     }
 }

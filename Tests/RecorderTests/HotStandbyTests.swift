@@ -38,8 +38,12 @@ import TestSupport
             bash -c '\(client)' > ../acked 2>/dev/null &
             load=$!
             sleep 1.5
-            pkill -KILL -P $primary; kill -KILL $primary
-            wait $primary 2>/dev/null; wait $load 2>/dev/null; kill $shipper 2>/dev/null; wait $shipper 2>/dev/null
+            # The recorder first: killed after its program, it could still end the log (an END
+            # record saying the program died by SIGKILL), and the backup would replay that end.
+            server=$(pgrep -P $primary); kill -KILL $primary $server
+            # The shipper's loop ends by itself once the primary is gone, its last rsync done: killed,
+            # it could leave an rsync appending to the backup's copy while the fence's rsync does too.
+            wait $primary 2>/dev/null; wait $load 2>/dev/null; wait $shipper 2>/dev/null
             for i in $(seq 300); do grep -q "promoted:" ../backup.err 2>/dev/null && break; sleep 0.05; done
             \(host.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port); echo incr >&3; read line <&3; echo \"after $line\"; echo quit >&3; read line <&3; echo \"$line\""]))
             wait $backup
