@@ -389,9 +389,10 @@ void repl_take_signal_turns(bool leaving, const sigset_t *mask, bool wait) {
         bool late = false;
         if (mask) {
             uint16_t change = REPL_SIGNAL_MASK_CHANGE(slot->call.resource);
+            /* Counted at this change, it runs here even when the new mask blocks it: on the
+             * primary it arrived as the change began, before that mask took effect. Counted
+             * before any change, it waits for one that lets it through. */
             if (change != 0 && change != repl_self.mask_changes) return;
-            /* Counted and not let through: it came on the primary as the change began, before
-             * the new mask took effect, and runs here all the same. */
             if (change == 0 && sigismember(mask, (int)(uint32_t)slot->call.resource)) return;
             /* A delivery made as the thread left an earlier call, whose turn was not yet due
              * then (other processes' turns came between): on the primary it came before this
