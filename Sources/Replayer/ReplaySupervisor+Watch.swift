@@ -36,12 +36,25 @@ extension ReplaySupervisor {
                 tree.kill()
                 return ending
             }
+            if !progress.isLive && !stops.isHolding() && endsKilledFromOutside(after: replayed, feeder: feeder) {
+                tree.kill()  // as on the primary, after its last message; the conclusion compares the status
+                continue
+            }
             status.update(progress.isLive ? .live : configuration.follow ? .following : .replaying, replayed: replayed, fed: feeder.lastFed,
                           newestFrameTime: feeder.newestFrameTime, at: now)
             usleep(2000)
         }
         let status = tree.rootStatus?.exitStatus ?? 0
         return progress.promotedAfter.map { .promoted(status, after: $0) } ?? .exited(status)
+    }
+
+    /// Whether the recording ends with its root killed by SIGKILL, which no intercepted call
+    /// sees (a kill from outside the recording, or the OOM killer), and the replay has reached
+    /// its last message: the replay makes that kill there, rather than wait for calls the
+    /// primary never made.
+    private func endsKilledFromOutside(after replayed: UInt64, feeder: RingFeeder) -> Bool {
+        guard case .cleanEnd(let end)? = feeder.outcome else { return false }
+        return end.signal == SIGKILL && replayed == end.lastSequence
     }
 
     /// A divergence the layer has reported, or damage in the log that the program has reached.

@@ -90,6 +90,29 @@ import TestSupport
         #expect(replayed.stdout == recorded.stdout)
     }
 
+    /// A program killed with SIGKILL from outside the recording (no intercepted call sees it):
+    /// the replay ends it after its last message with the recorded status, rather than wait for
+    /// calls the primary never made (until the watchdog reported a divergence).
+    @Test func aKillFromOutsideEndsTheReplayWhereItEndedTheRecording() throws {
+        let dir = TemporaryDirectory()
+        let program = try Recording.fixture("paced_clock")
+        let log = dir.appending("log")
+        let recorder = try RunningProgram(Recording.replrec, ["-q", "--log-dir", log, "--", program, "60"])
+        var messages = 0
+        for _ in 0..<200 where messages < 1000 {
+            usleep(20_000)
+            messages = (try? LogContents(log).messages.count) ?? 0
+        }
+        let pid = try #require(try? String(contentsOfFile: "/proc/\(recorder.process.processIdentifier)/task/\(recorder.process.processIdentifier)/children", encoding: .utf8))
+            .split(separator: " ").first.flatMap { pid_t($0) }
+        kill(try #require(pid, "no program under replrec"), SIGKILL)
+        let recorded = recorder.finish()
+        #expect(recorded.status == 137, "\(recorded.stderr)")
+
+        let replayed = try runProgram(Recording.replplay, ["-q", log])
+        #expect(replayed.status == 137 && !replayed.stderr.contains("divergence"), "\(replayed.stderr)")
+    }
+
     /// An exec's path over 16 bytes is a payload the exec does not read at replay; the next
     /// call's payload must still be its own.
     @Test func anExecPathDoesNotShiftTheNextPayload() throws {
