@@ -3,7 +3,8 @@
 # replayed from that recording, the three alternating, RUNS rounds; medians. strace -f (ptrace
 # interception) once, for reference. Then redis-server under redis-benchmark: native, with its
 # own asynchronous replica attached, recorded (output commit), recorded without output commit,
-# and recorded with a backup following the log; alternating, medians, ratios to native.
+# and recorded with a backup following the log; alternating, medians, ratios to native; and what
+# output commit cost each recorded round (replrec's summary: waits, mean wait, wait per write).
 # Prints numbers; asserts nothing.
 #   Benchmarks/record-bench.sh [RUNS]      (default 5; needs pigz, pbzip2 and strace)
 set -euo pipefail
@@ -62,7 +63,7 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
     # precondition), appends "SET GET" requests/s to $work/redis-CONFIG
     redis_rps() {
         local config=$1; shift
-        "$@" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" > /dev/null 2>&1 &
+        "$@" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" > /dev/null 2> "$work/stderr-$config" &
         local server=$!
         for _ in $(seq 100); do redis-cli -p "$port" ping > /dev/null 2>&1 && break; sleep 0.05; done
         if [ "$config" = replica ]; then
@@ -81,7 +82,8 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
         redis_rps replica redis-server
         redis-cli -p "$replica_port" shutdown nosave > /dev/null 2>&1 || true
         wait "$replica" 2>/dev/null || true
-        redis_rps recorded "$bin/replrec" -q --force --log-dir "$work/redis-log" -- redis-server
+        redis_rps recorded "$bin/replrec" --force --log-dir "$work/redis-log" -- redis-server
+        sed -n 's/.*; \(output commit: [^;]*\).*/\1/p' "$work/stderr-recorded" >> "$work/commits"
         redis_rps plain "$bin/replrec" -q --force --no-output-commit --log-dir "$work/redis-plain" -- redis-server
         rm -rf "$work/redis-followed"
         "$bin/replplay" -q --follow "$work/redis-followed" > /dev/null 2>&1 &
@@ -106,6 +108,8 @@ if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null
         awk -v l="$label" -v s="$set_rps" -v g="$get_rps" -v ns="$native_set" -v ng="$native_get" \
             'BEGIN { printf "  %-34s SET %9.0f (%3.0f %%)   GET %9.0f (%3.0f %%)\n", l, s, 100*s/ns, g, 100*g/ng }'
     done
+    echo "  what output commit cost, from replrec's summary line, each recorded round:"
+    sed 's/^/    /' "$work/commits"
     messages=$("$bin/logtool" stat --json "$work/redis-log" | sed 's/.*"messages":\([0-9]*\).*/\1/')
     # The time means something only for a replay that matched: its status is printed with it.
     replay_status=0
