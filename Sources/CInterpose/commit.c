@@ -45,25 +45,18 @@ static void sleep_until_committed(repl_shared *r, uint64_t upto) {
     atomic_fetch_sub_explicit(&r->commit_waiters, 1, memory_order_acq_rel);
 }
 
-/* A system call, not the vDSO: the cost is nothing beside a wait for the log. */
-static uint64_t monotonic_ns(void) {
-    struct timespec now;
-    repl_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
 void repl_commit_output(void) {
     repl_shared *r = repl_region;
     if (!r->output_commit) return;
-    atomic_fetch_add_explicit(&r->commit_answers, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->commit_writes, 1, memory_order_relaxed);
     uint64_t upto = atomic_load_explicit(&r->next_sequence, memory_order_acquire);
     if (upto <= output_mark || committed_through(r, upto)) return;
-    uint64_t started = monotonic_ns();
+    uint64_t started = repl_monotonic_ns();  /* a system call: nothing beside a wait for the log */
     want_commit(r, upto);
     unsigned spin = 0;
     while (!committed_through(r, upto) && spin++ < 2048) __builtin_ia32_pause();
     if (!committed_through(r, upto)) sleep_until_committed(r, upto);
     output_mark = upto;
     atomic_fetch_add_explicit(&r->commit_waits, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&r->commit_wait_ns, monotonic_ns() - started, memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->commit_wait_ns, repl_monotonic_ns() - started, memory_order_relaxed);
 }

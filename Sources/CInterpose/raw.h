@@ -10,6 +10,10 @@
 #error "libreplintercept.so makes raw system calls for x86-64 only"
 #endif
 
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+
 static inline long repl_raw_syscall6(long number, long a, long b, long c, long d, long e, long f) {
     register long r10 __asm__("r10") = d;
     register long r8 __asm__("r8") = e;
@@ -27,5 +31,13 @@ static inline long repl_raw_syscall6(long number, long a, long b, long c, long d
 
 /* repl_syscall(SYS_name, arguments...): up to six arguments. */
 #define repl_syscall(...) REPL_SYSCALL_PADDED(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+
+/* CLOCK_MONOTONIC in nanoseconds, through the kernel (the layer's own timing, never the
+ * program's clock, which the layer records). */
+static inline uint64_t repl_monotonic_ns(void) {
+    struct timespec now;
+    repl_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
 
 #endif

@@ -114,11 +114,7 @@ bool repl_chaos;
 static REPL_TLS uint64_t chaos_state;
 
 void repl_chaos_pause(void) {
-    if (REPL_UNLIKELY(chaos_state == 0)) {
-        struct timespec now;
-        repl_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &now);
-        chaos_state = ((uint64_t)repl_syscall(SYS_gettid) << 32 ^ (uint64_t)now.tv_nsec) | 1;
-    }
+    if (REPL_UNLIKELY(chaos_state == 0)) chaos_state = ((uint64_t)repl_syscall(SYS_gettid) << 32 ^ repl_monotonic_ns()) | 1;
     chaos_state ^= chaos_state >> 12;
     chaos_state ^= chaos_state << 25;
     chaos_state ^= chaos_state >> 27;

@@ -80,12 +80,9 @@ public struct ProcessTree {
 
     /// The processes whose chain of parents leads to `ancestor`.
     static func descendants(of ancestor: pid_t) -> [pid_t] {
-        guard let directory = opendir("/proc") else { return [] }
-        defer { closedir(directory) }
         var parents: [pid_t: pid_t] = [:]
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if let pid = pid_t(name), let parent = parent(of: pid) { parents[pid] = parent }
+        for pid in ProcDirectory.numbers(in: "/proc") ?? [] {
+            if let parent = parent(of: pid) { parents[pid] = parent }
         }
         return parents.keys.filter { pid in
             var current = parents[pid]

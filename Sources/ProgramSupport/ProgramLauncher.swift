@@ -70,17 +70,11 @@ public struct ProgramLauncher {
     /// The descriptors above standard error that a program started now would inherit (open, not
     /// close-on-exec), ascending; nil when /proc/self/fd cannot be read.
     public static func inheritableDescriptors() -> [Int32]? {
-        guard let directory = opendir("/proc/self/fd") else { return nil }
-        defer { closedir(directory) }
-        let own = dirfd(directory)
-        var found: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let fd = Int32(name), fd > STDERR_FILENO, fd != own else { continue }
+        // The listing's own descriptor is closed by the time its flags are asked for.
+        ProcDirectory.numbers(in: "/proc/self/fd")?.filter { fd in
             let flags = fcntl(fd, F_GETFD)
-            if flags >= 0 && flags & FD_CLOEXEC == 0 { found.append(fd) }
-        }
-        return found.sorted()
+            return fd > STDERR_FILENO && flags >= 0 && flags & FD_CLOEXEC == 0
+        }.sorted()
     }
 
     /// Device and inode of this process's standard output and error (zeros for one that cannot

@@ -63,10 +63,10 @@ public final class SharedRegion: @unchecked Sendable {
     /// Threads the program has started besides each process's first.
     public var threadsStarted: UInt32 { repl_threads_started(base) }
 
-    /// Output commit: socket writes that waited for the log, how many of them had to wait (the
-    /// others found what came before logged already), and how long those waited in all.
-    public var commitStatistics: (answers: UInt64, waits: UInt64, waitSeconds: Double) {
-        (repl_commit_answers(base), repl_commit_waits(base), Double(repl_commit_wait_ns(base)) / 1e9)
+    /// Output commit: socket writes held for the log, how many of them had to wait (the others
+    /// found what came before logged already), and how long those waited in all.
+    public var commitStatistics: (writes: UInt64, waits: UInt64, waitSeconds: Double) {
+        (repl_commit_writes(base), repl_commit_waits(base), Double(repl_commit_wait_ns(base)) / 1e9)
     }
 
     deinit {

@@ -24,11 +24,11 @@ extension RecordingSession {
     /// "; output commit: A socket writes, W waited for the log, mean wait M µs (C µs per write)", when
     /// the program wrote to sockets under output commit.
     func commitSummary(_ region: SharedRegion) -> String {
-        let (answers, waits, seconds) = region.commitStatistics
-        guard configuration.outputCommit, answers > 0 else { return "" }
+        let (writes, waits, seconds) = region.commitStatistics
+        guard configuration.outputCommit, writes > 0 else { return "" }
         let meanWait = waits == 0 ? 0 : seconds / Double(waits) * 1e6
-        return "; output commit: \(answers) socket writes, \(waits) waited for the log, mean wait "
-            + "\(NumberFormat.fixed(meanWait, 1)) µs (\(NumberFormat.fixed(seconds / Double(answers) * 1e6, 1)) µs per write)"
+        return "; output commit: \(writes) socket writes, \(waits) waited for the log, mean wait "
+            + "\(NumberFormat.fixed(meanWait, 1)) µs (\(NumberFormat.fixed(seconds / Double(writes) * 1e6, 1)) µs per write)"
     }
 
     /// The recorder's own peak resident memory (VmHWM), in MiB.

@@ -110,7 +110,7 @@ final class DebuggerSession {
             next.add("resource", call.resource)
             next.add("process", call.process)
             next.add("thread", call.thread)
-            line.add("next", "{" + next.fields.joined(separator: ",") + "}")
+            line.add("next", next.object)
         }
         line.add("threads", "[" + region.logicalThreads.map { "[\($0.process),\($0.thread),\($0.tid)]" }.joined(separator: ",") + "]")
         line.write(to: controlDirectory + "/state.json", mode: 0o600)
@@ -122,11 +122,10 @@ final class DebuggerSession {
         let path = controlDirectory + "/request"
         guard let file = fopen(path, "r") else { return nil }
         var buffer = [CChar](repeating: 0, count: 128)
-        let line = fgets(&buffer, Int32(buffer.count), file) != nil
-            ? String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let line = fgets(&buffer, Int32(buffer.count), file) != nil ? String(nulTerminated: buffer) : ""
         fclose(file)
         unlink(path)
-        let words = line.split(separator: " ")
+        let words = line.split(whereSeparator: \.isWhitespace)
         guard words.count == 2 else { return nil }
         switch words[0] {
         case "stop-at", "stop-next": return StopPoint(argument: String(words[1])).map(Request.stop)

@@ -92,13 +92,8 @@ final class DebuggerStops {
         var lines: [Substring] = []
         var buffer = [CChar](repeating: 0, count: 256)
         while fgets(&buffer, Int32(buffer.count), file) != nil {
-            let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            lines.append(Substring(line.trimmingSuffix()))
+            lines.append(Substring(String(nulTerminated: buffer)).prefix { $0 != "\n" })
         }
         return lines
     }
-}
-
-private extension String {
-    func trimmingSuffix() -> String { hasSuffix("\n") ? String(dropLast()) : self }
 }

@@ -10,8 +10,11 @@ struct JSONLine {
 
     mutating func add(_ key: String, string: String) { fields.append("\"\(key)\":\"\(string)\"") }
 
+    /// The object, as a value for another's field.
+    var object: String { "{" + fields.joined(separator: ",") + "}" }
+
     func write(to path: String, mode: mode_t) {
-        let text = "{" + fields.joined(separator: ",") + "}\n"
+        let text = object + "\n"
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { return }

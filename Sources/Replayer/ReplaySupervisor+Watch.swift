@@ -31,12 +31,13 @@ extension ReplaySupervisor {
                 return .restart(at: event)
             }
             // A person or a debugger holding the program is not a lack of progress.
-            if stops.isHolding() { progress.hold(at: now) }
+            let held = stops.isHolding()
+            if held { progress.hold(at: now) }
             if let ending = checkProgress(&progress, replayed: replayed, at: now, region: region, feeder: feeder) {
                 tree.kill()
                 return ending
             }
-            if !progress.isLive && !stops.isHolding() && endsKilledFromOutside(after: replayed, feeder: feeder) {
+            if !progress.isLive && !held && endsKilledFromOutside(after: replayed, feeder: feeder) {
                 tree.kill()  // as on the primary, after its last message; the conclusion compares the status
                 continue
             }

@@ -235,10 +235,10 @@ typedef struct repl_shared {
     /* Replay: bytes written so far to replplay's standard output at the recorded turns, the
      * offset of the next write in the recording's captured output (--recorded-output). */
     _Atomic uint64_t output_written;
-    /* Record, output commit (statistics for the summary line): socket writes that waited for the
-     * log, how many of them found what came before already logged, and the time the others
-     * waited, in nanoseconds. */
-    _Atomic uint64_t commit_answers;
+    /* Record, output commit (statistics for the summary line): socket writes held for the log,
+     * how many of them had to wait (the others found what came before logged already), and the
+     * time those waited, in nanoseconds. */
+    _Atomic uint64_t commit_writes;
     _Atomic uint64_t commit_waits;
     _Atomic uint64_t commit_wait_ns;
     uint8_t pad4[8];
@@ -415,8 +415,8 @@ static inline uint32_t repl_threads_started(repl_shared *shared) {
     return atomic_load_explicit(&shared->threads_started, memory_order_relaxed);
 }
 
-static inline uint64_t repl_commit_answers(repl_shared *shared) {
-    return atomic_load_explicit(&shared->commit_answers, memory_order_relaxed);
+static inline uint64_t repl_commit_writes(repl_shared *shared) {
+    return atomic_load_explicit(&shared->commit_writes, memory_order_relaxed);
 }
 
 static inline uint64_t repl_commit_waits(repl_shared *shared) {
@@ -500,13 +500,14 @@ static inline uint32_t repl_has_diverged(repl_shared *shared) {
  * does not fill the table. */
 #define REPL_WAITER_GONE UINT64_MAX
 
-/* The waiter entry of logical thread (process, thread); created when `create`, else NULL if the
- * thread has never waited. NULL also when the table is full of live threads: the caller then
- * polls. Only a thread itself creates its entry, so no two threads insert one key. */
+/* A waiter entry's key: 0 when free, else logical thread ((process << 32) | thread) + 1. */
 static inline uint64_t repl_waiter_key(repl_waiter *waiter) {
     return atomic_load_explicit(&waiter->key, memory_order_acquire);
 }
 
+/* The waiter entry of logical thread (process, thread); created when `create`, else NULL if the
+ * thread has never waited. NULL also when the table is full of live threads: the caller then
+ * polls. Only a thread itself creates its entry, so no two threads insert one key. */
 static inline repl_waiter *repl_find_waiter(repl_shared *shared, uint32_t process, uint32_t thread, int create) {
     uint64_t key = (((uint64_t)process << 32) | thread) + 1;
     repl_waiter *table = repl_waiters(shared);
